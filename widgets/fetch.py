@@ -22,7 +22,7 @@ import logging
 import os
 import sys
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pooch
@@ -54,7 +54,12 @@ def mirror_location() -> str | None:
 
 def is_strict() -> bool:
     """Return whether a checksum mismatch must raise instead of warn."""
-    return os.environ.get(STRICT_VARIABLE, "").strip().lower() in {"1", "true", "yes", "on"}
+    return os.environ.get(STRICT_VARIABLE, "").strip().lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }
 
 
 def cache_dir() -> Path:
@@ -180,7 +185,9 @@ def _fetch_from_portal(dataset: Dataset, *, strict: bool, force: bool = False) -
         if actual == dataset.sha256 or (actual == accepted and not strict):
             return target
         logger.info("Cached %s has sha256 %s; downloading again", target, actual)
-    return _fetch_url(dataset, dataset.download_url, strict=strict, source="portal", force=force)
+    return _fetch_url(
+        dataset, dataset.download_url, strict=strict, source="portal", force=force
+    )
 
 
 def _fetch_url(
@@ -250,7 +257,7 @@ def _accept_if_usable(dataset: Dataset, path: Path, actual: str, url: str) -> No
 
     try:
         columns = set(read_columns(path, dataset))
-    except Exception as error:  # noqa: BLE001 - any unreadable file is rejected the same way
+    except Exception as error:
         raise _mismatch_error(dataset, actual, source=url) from error
     missing = [name for name in dataset.required_columns if name not in columns]
     if missing:
@@ -280,7 +287,7 @@ def _record_accepted(dataset: Dataset, actual: str, url: str) -> None:
     versions[dataset.id] = {
         "sha256": actual,
         "url": url,
-        "accepted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "accepted_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     path = cache_dir() / ACCEPTED_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -289,7 +296,9 @@ def _record_accepted(dataset: Dataset, actual: str, url: str) -> None:
     os.replace(temporary, path)
 
 
-def _mismatch_error(dataset: Dataset, actual: str, *, source: str) -> ChecksumMismatchError:
+def _mismatch_error(
+    dataset: Dataset, actual: str, *, source: str
+) -> ChecksumMismatchError:
     """Build the checksum error for ``dataset`` read from ``source``."""
     return ChecksumMismatchError(
         fr=(

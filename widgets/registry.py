@@ -35,6 +35,7 @@ class Dataset:
     publisher: str
     organization: str
     licence_id: str
+    licence_title: str
     licence_url: str
     licence_evidence: str
     licence_note_fr: str
@@ -107,7 +108,9 @@ def _dataset_from_entry(entry: dict) -> Dataset:
 @functools.cache
 def load_registry() -> dict[str, Dataset]:
     """Read the registry file and return its datasets by id, in file order."""
-    text = resources.files("widgets.data").joinpath(REGISTRY_RESOURCE).read_text("utf-8")
+    text = (
+        resources.files("widgets.data").joinpath(REGISTRY_RESOURCE).read_text("utf-8")
+    )
     entries = tomllib.loads(text)["dataset"]
     datasets: dict[str, Dataset] = {}
     for entry in entries:
