@@ -54,7 +54,7 @@ def other_edition(language: str) -> str:
 def counterpart_url(pagename: str, language: str) -> str:
     """Return the relative URL of the same page in the other edition.
 
-    ``pagename`` is Sphinx's page name, such as ``lessons/01-explore``.
+    ``pagename`` is Sphinx's page name, such as ``lessons/02-explore``.
     """
     depth = pagename.count("/")
     prefix = "../" * (depth + 1)
