@@ -41,6 +41,7 @@ class CreditSource:
     licence_id: str
     portal_url: str
     licence_evidence: str = "unknown"
+    licence_url: str = ""
 
     def title(self, language: str | None = None) -> str:
         """Return the title in ``language``."""
@@ -56,6 +57,7 @@ def source_from_dataset(dataset: Dataset) -> CreditSource:
         licence_id=dataset.licence_id,
         portal_url=dataset.portal_url,
         licence_evidence=dataset.licence_evidence,
+        licence_url=dataset.licence_url,
     )
 
 
@@ -221,6 +223,14 @@ def evidence_note(evidence: str, language: str | None = None) -> str:
             "Licence not verified on the dataset page (secondary sources only).",
             language,
         )
+    if evidence == "outside-catalogue":
+        return pick(
+            "Cette licence n'est pas une licence de données ouvertes décrite par le "
+            "cours : lisez ses conditions avant de réutiliser les données.",
+            "This licence is not an open-data licence the course describes: read its "
+            "terms before you reuse the data.",
+            language,
+        )
     return pick(
         "Licence inconnue : vérifiez-la sur la page du jeu de données avant de "
         "réutiliser les données.",
@@ -243,7 +253,12 @@ def _check_format(fmt: str) -> None:
 def _credit_parts(source: CreditSource, language: str) -> dict[str, str]:
     """Collect the plain-text pieces of a credit line."""
     licence = find_licence(source.licence_id)
-    if licence is None:
+    if licence is None and source.licence_id:
+        # A licence the catalogue does not describe: name it, never call it open.
+        licence_name = source.licence_id
+        licence_url = source.licence_url
+        evidence = "outside-catalogue"
+    elif licence is None:
         licence_name = pick("licence inconnue", "unknown licence", language)
         licence_url = ""
         evidence = "unknown"
