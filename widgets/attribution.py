@@ -85,7 +85,11 @@ def find_datasets_by_url(url: str) -> list[Dataset]:
     return [
         dataset
         for dataset in list_datasets()
-        if key in {normalise_url(dataset.portal_url), normalise_url(dataset.download_url or "-")}
+        if key
+        in {
+            normalise_url(dataset.portal_url),
+            normalise_url(dataset.download_url or "-"),
+        }
     ]
 
 

@@ -177,7 +177,11 @@ def chart_code(df: pd.DataFrame, spec: ChartSpec, language: str | None = None) -
         "import altair as alt",
         "import pandas as pd",
         "",
-        pick("# df : le tableau lu avec pandas", "# df: the table read with pandas", language),
+        pick(
+            "# df : le tableau lu avec pandas",
+            "# df: the table read with pandas",
+            language,
+        ),
         *_data_steps(df, spec),
         "",
         "chart = (",
@@ -224,15 +228,22 @@ def alt_text(df: pd.DataFrame, spec: ChartSpec, language: str | None = None) -> 
     ]
     values = data.dropna(subset=[y_field])
     if values.empty:
-        sentences.append(pick("Aucune valeur à afficher.", "No value to show.", language))
+        sentences.append(
+            pick("Aucune valeur à afficher.", "No value to show.", language)
+        )
         return " ".join(sentences)
     if x_type == "nominal":
         top = values.nlargest(3, y_field)
         listed = ", ".join(
-            f"{row[spec.x]} ({_number(row[y_field], language)})" for _, row in top.iterrows()
+            f"{row[spec.x]} ({_number(row[y_field], language)})"
+            for _, row in top.iterrows()
         )
         sentences.append(
-            pick(f"Valeurs les plus élevées : {listed}.", f"Highest values: {listed}.", language)
+            pick(
+                f"Valeurs les plus élevées : {listed}.",
+                f"Highest values: {listed}.",
+                language,
+            )
         )
     else:
         first, last = values[spec.x].min(), values[spec.x].max()
@@ -260,16 +271,25 @@ def alt_text(df: pd.DataFrame, spec: ChartSpec, language: str | None = None) -> 
 def export_svg(chart: alt.TopLevelMixin, language: str | None = None) -> str:
     """Render ``chart`` to an SVG string with vl-convert (no browser, no network)."""
     return vl_convert.vegalite_to_svg(
-        chart.to_dict(), vl_version=_vl_version(), allowed_base_urls=[],
-        format_locale=_locale(language), time_format_locale=_locale(language),
+        chart.to_dict(),
+        vl_version=_vl_version(),
+        allowed_base_urls=[],
+        format_locale=_locale(language),
+        time_format_locale=_locale(language),
     )
 
 
-def export_png(chart: alt.TopLevelMixin, *, scale: float = 1.0, language: str | None = None) -> bytes:
+def export_png(
+    chart: alt.TopLevelMixin, *, scale: float = 1.0, language: str | None = None
+) -> bytes:
     """Render ``chart`` to PNG bytes with vl-convert (no browser, no network)."""
     return vl_convert.vegalite_to_png(
-        chart.to_dict(), vl_version=_vl_version(), scale=scale, allowed_base_urls=[],
-        format_locale=_locale(language), time_format_locale=_locale(language),
+        chart.to_dict(),
+        vl_version=_vl_version(),
+        scale=scale,
+        allowed_base_urls=[],
+        format_locale=_locale(language),
+        time_format_locale=_locale(language),
     )
 
 
@@ -285,7 +305,9 @@ def numeric_columns(df: pd.DataFrame, *, min_share: float = 0.8) -> list[str]:
         text = text[text != ""]
         if text.empty:
             continue
-        converted = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        converted = pd.to_numeric(
+            text.str.replace(",", ".", regex=False), errors="coerce"
+        )
         if converted.notna().mean() >= min_share:
             names.append(str(column))
     return names
@@ -304,7 +326,9 @@ def _data_steps(df: pd.DataFrame, spec: ChartSpec) -> list[str]:
                 '.str.replace(",", ".", regex=False), errors="coerce")'
             )
     if spec.x_is_date and not pd.api.types.is_datetime64_any_dtype(df[x]):
-        lines.append(f"data[{x!r}] = pd.to_datetime(data[{x!r}], dayfirst=True, errors='coerce')")
+        lines.append(
+            f"data[{x!r}] = pd.to_datetime(data[{x!r}], dayfirst=True, errors='coerce')"
+        )
     lines.append(f"data = data.dropna(subset=[{x!r}])")
 
     if spec.aggregate == "count":
@@ -313,7 +337,9 @@ def _data_steps(df: pd.DataFrame, spec: ChartSpec) -> list[str]:
     elif spec.aggregate == "none":
         lines.append(f"data = data.dropna(subset=[{y!r}])")
     else:
-        lines.append(f"data = data.groupby({x!r}, as_index=False)[{y!r}].agg({spec.aggregate!r})")
+        lines.append(
+            f"data = data.groupby({x!r}, as_index=False)[{y!r}].agg({spec.aggregate!r})"
+        )
 
     y_field = spec.y_field
     if spec.top is not None and spec.mark in ("bar", "point"):
@@ -347,13 +373,21 @@ def _title(spec: ChartSpec, language: str) -> str:
     """Return the chart title: the learner's, or the y title by x."""
     if spec.title:
         return spec.title
-    return pick(f"{_y_title(spec, language)} selon {spec.x}",
-                f"{_y_title(spec, language)} by {spec.x}", language)
+    return pick(
+        f"{_y_title(spec, language)} selon {spec.x}",
+        f"{_y_title(spec, language)} by {spec.x}",
+        language,
+    )
 
 
 def _field(name: str) -> str:
     """Escape the characters Vega-Lite reads as nested field access."""
-    return name.replace("\\", "\\\\").replace(".", "\\.").replace("[", "\\[").replace("]", "\\]")
+    return (
+        name.replace("\\", "\\\\")
+        .replace(".", "\\.")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+    )
 
 
 def _number(value: float, language: str) -> str:

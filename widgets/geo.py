@@ -185,7 +185,9 @@ def parse_decimal(values: pd.Series | list, *, repair: bool = True) -> ParsedNum
         if count >= REPAIR_AGREEMENT * sum(digit_counts.values()):
             integer_digits = common
 
-    result = ParsedNumbers(values=pd.Series(np.nan, index=series.index, dtype="float64"))
+    result = ParsedNumbers(
+        values=pd.Series(np.nan, index=series.index, dtype="float64")
+    )
     result.integer_digits = integer_digits
     for position, (value, match) in enumerate(zip(series, matches, strict=True)):
         if match is None:
@@ -197,7 +199,12 @@ def parse_decimal(values: pd.Series | list, *, repair: bool = True) -> ParsedNum
         sign, whole, separator, fraction = match.groups()
         if separator == ",":
             result.decimal_comma += 1
-        elif separator is None and repair and integer_digits and len(whole) > integer_digits:
+        elif (
+            separator is None
+            and repair
+            and integer_digits
+            and len(whole) > integer_digits
+        ):
             whole, fraction = whole[:integer_digits], whole[integer_digits:]
             result.repaired += 1
         number = float(f"{sign}{whole}.{fraction or 0}")
@@ -308,13 +315,19 @@ def detect_coordinates(
     if share_latlon >= MIN_SHARE:
         return CoordinateDetection("latlon", 4326, share_latlon, points=points)
 
-    share_mtm = float((_within(xv, MTM_EASTING_RANGE) & _within(yv, MTM_NORTHING_RANGE)).mean())
+    share_mtm = float(
+        (_within(xv, MTM_EASTING_RANGE) & _within(yv, MTM_NORTHING_RANGE)).mean()
+    )
     if share_mtm >= MIN_SHARE:
         return _detect_mtm(x, y, valid, share_mtm, zone, datum, reference, points)
 
-    share_lambert = float((_within(xv, LAMBERT_X_RANGE) & _within(yv, LAMBERT_Y_RANGE)).mean())
+    share_lambert = float(
+        (_within(xv, LAMBERT_X_RANGE) & _within(yv, LAMBERT_Y_RANGE)).mean()
+    )
     if share_lambert >= MIN_SHARE:
-        return CoordinateDetection("lambert", QUEBEC_LAMBERT, share_lambert, points=points)
+        return CoordinateDetection(
+            "lambert", QUEBEC_LAMBERT, share_lambert, points=points
+        )
 
     best = max(share_lonlat, share_latlon, share_mtm, share_lambert)
     return CoordinateDetection("unknown", None, best, points=points)
@@ -404,13 +417,20 @@ def distance_metres(
     return 2 * radius * np.arcsin(np.sqrt(a))
 
 
-def _detect_mtm(x, y, valid, share, zone, datum, reference, points) -> CoordinateDetection:
+def _detect_mtm(
+    x, y, valid, share, zone, datum, reference, points
+) -> CoordinateDetection:
     """Finish an MTM detection: pick the zone from the caller or the reference."""
     candidates = sorted(MTM_EPSG[datum])
     if zone is not None:
         return CoordinateDetection(
-            "mtm", mtm_epsg(zone, datum), share, zone=zone, datum=datum,
-            candidates=candidates, points=points,
+            "mtm",
+            mtm_epsg(zone, datum),
+            share,
+            zone=zone,
+            datum=datum,
+            candidates=candidates,
+            points=points,
         )
     if reference is not None:
         ref_lon = np.asarray(reference[0], dtype="float64")
@@ -421,14 +441,24 @@ def _detect_mtm(x, y, valid, share, zone, datum, reference, points) -> Coordinat
             for candidate in candidates:
                 lon, lat = to_wgs84(x[usable], y[usable], mtm_epsg(candidate, datum))
                 gaps[candidate] = float(
-                    np.nanmedian(distance_metres(lon, lat, ref_lon[usable], ref_lat[usable]))
+                    np.nanmedian(
+                        distance_metres(lon, lat, ref_lon[usable], ref_lat[usable])
+                    )
                 )
             best = min(gaps, key=gaps.get)
-            logger.info("MTM zone %d chosen from reference columns (median gap %.1f m)",
-                        best, gaps[best])
+            logger.info(
+                "MTM zone %d chosen from reference columns (median gap %.1f m)",
+                best,
+                gaps[best],
+            )
             return CoordinateDetection(
-                "mtm", mtm_epsg(best, datum), share, zone=best, datum=datum,
-                candidates=candidates, points=points,
+                "mtm",
+                mtm_epsg(best, datum),
+                share,
+                zone=best,
+                datum=datum,
+                candidates=candidates,
+                points=points,
             )
     return CoordinateDetection(
         "mtm", None, share, zone=None, datum=datum, candidates=candidates, points=points

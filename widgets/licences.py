@@ -122,12 +122,16 @@ def normalise_key(value: str) -> str:
 @functools.cache
 def load_licences() -> dict[str, Licence]:
     """Read the licence catalogue and return its licences by id, in file order."""
-    text = resources.files("widgets.data").joinpath(LICENCES_RESOURCE).read_text("utf-8")
+    text = (
+        resources.files("widgets.data").joinpath(LICENCES_RESOURCE).read_text("utf-8")
+    )
     licences: dict[str, Licence] = {}
     for entry in tomllib.loads(text)["licence"]:
         licence = _licence_from_entry(entry)
         if licence.id in licences:
-            raise ValueError(f"Duplicated licence id {licence.id!r} in {LICENCES_RESOURCE}.")
+            raise ValueError(
+                f"Duplicated licence id {licence.id!r} in {LICENCES_RESOURCE}."
+            )
         licences[licence.id] = licence
     logger.debug("Loaded %d licences", len(licences))
     return licences
@@ -138,8 +142,13 @@ def _alias_index() -> dict[str, str]:
     """Map every normalised id and alias to its licence id."""
     index: dict[str, str] = {}
     for licence in load_licences().values():
-        for name in (licence.id, licence.short, licence.title_fr, licence.title_en,
-                     *licence.aliases):
+        for name in (
+            licence.id,
+            licence.short,
+            licence.title_fr,
+            licence.title_en,
+            *licence.aliases,
+        ):
             key = normalise_key(name)
             if not key:
                 continue
@@ -399,8 +408,14 @@ def _compatible(source: Licence, target: Licence) -> Compatibility:
 def _licence_from_entry(entry: dict) -> Licence:
     """Build a :class:`Licence` from one TOML table, checking its fields."""
     values = dict(entry)
-    for name in ("allows_fr", "allows_en", "requires_fr", "requires_en", "aliases",
-                 "share_alike_targets"):
+    for name in (
+        "allows_fr",
+        "allows_en",
+        "requires_fr",
+        "requires_en",
+        "aliases",
+        "share_alike_targets",
+    ):
         values[name] = tuple(values.get(name, ()))
     try:
         licence = Licence(**values)

@@ -45,8 +45,14 @@ USES = ("direct", "indirect")
 STATUSES = ("open", "hidden", "merged", "published")
 VISIBLE_STATUSES = ("open", "published")
 # Maximum lengths, in characters, of the text fields.
-LIMITS = {"title": 200, "reason": 2000, "publisher": 200, "author": 80, "voter": 80,
-          "published_url": 500}
+LIMITS = {
+    "title": 200,
+    "reason": 2000,
+    "publisher": 200,
+    "author": 80,
+    "voter": 80,
+    "published_url": 500,
+}
 FIELD_LABELS = {
     "title": ("Besoin", "Need"),
     "reason": ("Pourquoi", "Why"),
@@ -58,8 +64,19 @@ FIELD_LABELS = {
 BUSY_TIMEOUT_SECONDS = 10.0
 MAX_ATTEMPTS = 8
 FIRST_BACKOFF_SECONDS = 0.05
-EXPORT_COLUMNS = ("id", "title", "reason", "publisher", "use", "author", "created_at",
-                  "status", "merged_into", "published_url", "votes")
+EXPORT_COLUMNS = (
+    "id",
+    "title",
+    "reason",
+    "publisher",
+    "use",
+    "author",
+    "created_at",
+    "status",
+    "merged_into",
+    "published_url",
+    "votes",
+)
 # Characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -119,8 +136,9 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir("donneesqc-course")) / DB_FILENAME
 
 
-def clean_text(value: object, field: str, *, required: bool = False,
-               multiline: bool = False) -> str:
+def clean_text(
+    value: object, field: str, *, required: bool = False, multiline: bool = False
+) -> str:
     """Return ``value`` as stripped text within the limit of ``field``.
 
     Control characters are removed (line breaks are kept when ``multiline``).
@@ -163,8 +181,12 @@ class NeedsBoard:
         Seconds SQLite waits for a lock before giving up on one attempt.
     """
 
-    def __init__(self, path: str | Path | None = None, *,
-                 busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+    ) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.busy_timeout = busy_timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -172,8 +194,14 @@ class NeedsBoard:
 
     # Learners -----------------------------------------------------------
 
-    def propose(self, title: str, reason: str, publisher: str = "", use: str = "direct",
-                author: str = "") -> int:
+    def propose(
+        self,
+        title: str,
+        reason: str,
+        publisher: str = "",
+        use: str = "direct",
+        author: str = "",
+    ) -> int:
         """Add a request and return its id.
 
         Parameters
@@ -221,10 +249,11 @@ class NeedsBoard:
             voter is empty.
         """
         voter_id = clean_text(voter, "voter", required=True).casefold()
+        request_id = _request_id(request_id)
 
         def insert(connection: sqlite3.Connection) -> bool:
             row = connection.execute(
-                "SELECT status FROM requests WHERE id = ?", (int(request_id),)
+                "SELECT status FROM requests WHERE id = ?", (request_id,)
             ).fetchone()
             if row is None or row[0] not in VISIBLE_STATUSES:
                 raise BoardInputError(
@@ -233,7 +262,7 @@ class NeedsBoard:
                 )
             cursor = connection.execute(
                 "INSERT OR IGNORE INTO votes (request_id, voter, created_at) VALUES (?, ?, ?)",
-                (int(request_id), voter_id, _now()),
+                (request_id, voter_id, _now()),
             )
             return cursor.rowcount == 1
 
@@ -245,7 +274,7 @@ class NeedsBoard:
         with self._connect() as connection:
             row = connection.execute(
                 "SELECT 1 FROM votes WHERE request_id = ? AND voter = ?",
-                (int(request_id), voter_id),
+                (_request_id(request_id), voter_id),
             ).fetchone()
         return row is not None
 
@@ -274,7 +303,7 @@ class NeedsBoard:
             If no request has that id.
         """
         for request in self.ranked(STATUSES):
-            if request.id == int(request_id):
+            if request.id == _request_id(request_id):
                 return request
         raise BoardInputError(
             fr=f"Demande introuvable : {request_id!r}.",
@@ -286,7 +315,9 @@ class NeedsBoard:
     def hide(self, request_id: int, hidden: bool = True) -> None:
         """Hide a request from learners, or show it again (``hidden=False``)."""
         status = "hidden" if hidden else "open"
-        self._set_status(request_id, status, allowed_from=("open", "hidden", "published"))
+        self._set_status(
+            request_id, status, allowed_from=("open", "hidden", "published")
+        )
         logger.info("Request %d set to %s", request_id, status)
 
     def merge(self, source_id: int, target_id: int) -> None:
@@ -294,18 +325,21 @@ class NeedsBoard:
 
         A voter who voted for both keeps one vote.
         """
-        if int(source_id) == int(target_id):
+        source_id, target_id = _request_id(source_id), _request_id(target_id)
+        if source_id == target_id:
             raise BoardInputError(
                 fr="Une demande ne peut pas être fusionnée avec elle-même.",
                 en="A request cannot be merged into itself.",
             )
 
         def merge(connection: sqlite3.Connection) -> None:
-            found = dict(connection.execute(
-                "SELECT id, status FROM requests WHERE id IN (?, ?)",
-                (int(source_id), int(target_id)),
-            ).fetchall())
-            for request_id in (int(source_id), int(target_id)):
+            found = dict(
+                connection.execute(
+                    "SELECT id, status FROM requests WHERE id IN (?, ?)",
+                    (source_id, target_id),
+                ).fetchall()
+            )
+            for request_id in (source_id, target_id):
                 if found.get(request_id) not in ("open", "hidden", "published"):
                     raise BoardInputError(
                         fr=f"Demande introuvable ou déjà fusionnée : {request_id}.",
@@ -314,12 +348,12 @@ class NeedsBoard:
             connection.execute(
                 "INSERT OR IGNORE INTO votes (request_id, voter, created_at) "
                 "SELECT ?, voter, created_at FROM votes WHERE request_id = ?",
-                (int(target_id), int(source_id)),
+                (target_id, source_id),
             )
-            connection.execute("DELETE FROM votes WHERE request_id = ?", (int(source_id),))
+            connection.execute("DELETE FROM votes WHERE request_id = ?", (source_id,))
             connection.execute(
                 "UPDATE requests SET status = 'merged', merged_into = ? WHERE id = ?",
-                (int(target_id), int(source_id)),
+                (target_id, source_id),
             )
 
         self._write(merge)
@@ -338,7 +372,7 @@ class NeedsBoard:
             cursor = connection.execute(
                 "UPDATE requests SET status = 'published', published_url = ? "
                 "WHERE id = ? AND status IN ('open', 'hidden', 'published')",
-                (address, int(request_id)),
+                (address, _request_id(request_id)),
             )
             if cursor.rowcount != 1:
                 raise BoardInputError(
@@ -412,26 +446,36 @@ class NeedsBoard:
                 if "locked" not in message and "busy" not in message:
                     raise
                 if attempt == MAX_ATTEMPTS:
-                    logger.error("Board %s still locked after %d attempts: %s",
-                                 self.path, attempt, error)
+                    logger.error(
+                        "Board %s still locked after %d attempts: %s",
+                        self.path,
+                        attempt,
+                        error,
+                    )
                     raise BoardInputError(
                         fr="Le tableau des besoins est occupé; réessayez dans un instant.",
                         en="The needs board is busy; try again in a moment.",
                     ) from error
-                logger.warning("Board %s locked (attempt %d): %s; retrying",
-                               self.path, attempt, error)
+                logger.warning(
+                    "Board %s locked (attempt %d): %s; retrying",
+                    self.path,
+                    attempt,
+                    error,
+                )
                 time.sleep(delay * (1 + random.random()))
                 delay *= 2
         raise AssertionError("unreachable")
 
-    def _set_status(self, request_id: int, status: str, *, allowed_from: tuple[str, ...]) -> None:
+    def _set_status(
+        self, request_id: int, status: str, *, allowed_from: tuple[str, ...]
+    ) -> None:
         """Set the status of a request whose current status is in ``allowed_from``."""
         placeholders = ", ".join("?" for _ in allowed_from)
 
         def update(connection: sqlite3.Connection) -> None:
             cursor = connection.execute(
                 f"UPDATE requests SET status = ? WHERE id = ? AND status IN ({placeholders})",
-                (status, int(request_id), *allowed_from),
+                (status, _request_id(request_id), *allowed_from),
             )
             if cursor.rowcount != 1:
                 raise BoardInputError(
@@ -440,6 +484,17 @@ class NeedsBoard:
                 )
 
         self._write(update)
+
+
+def _request_id(value: object) -> int:
+    """Return ``value`` as a request id, or raise BoardInputError."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise BoardInputError(
+            fr=f"Numéro de demande invalide : {value!r}. Choisissez une demande dans la liste.",
+            en=f"Invalid request number: {value!r}. Choose a request from the list.",
+        ) from None
 
 
 def _check_use(use: str) -> str:

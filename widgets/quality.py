@@ -257,7 +257,10 @@ class QualityCard:
         values.append(self.levels.get("freshness", "unknown"))
         if "problem" in values:
             return "low"
-        if all(level in ("ok", "unknown") for level in values) and values.count("unknown") <= 1:
+        if (
+            all(level in ("ok", "unknown") for level in values)
+            and values.count("unknown") <= 1
+        ):
             return "high"
         return "medium"
 
@@ -298,12 +301,19 @@ def check_freshness(
         (no date, a date in the future, or a frequency without period).
     """
     now = _as_datetime(today) if today is not None else datetime.now(UTC)
-    changed = _as_datetime(last_modified, like=now) if last_modified is not None else None
+    changed = (
+        _as_datetime(last_modified, like=now) if last_modified is not None else None
+    )
     if changed is not None and (changed.tzinfo is None) != (now.tzinfo is None):
         changed = changed.replace(tzinfo=now.tzinfo)
     period = FREQUENCY_PERIODS.get(frequency or "")
-    result = Freshness(status="unknown", frequency=frequency, last_modified=changed,
-                       today=now, period=period)
+    result = Freshness(
+        status="unknown",
+        frequency=frequency,
+        last_modified=changed,
+        today=now,
+        period=period,
+    )
     if changed is None:
         return result
     result.age = now - changed
@@ -322,7 +332,9 @@ def check_freshness(
 def missing_mask(df: pd.DataFrame) -> pd.DataFrame:
     """Return a boolean frame: True where a cell is empty, blank or NaN."""
     blank = df.apply(
-        lambda column: column.map(lambda value: isinstance(value, str) and not value.strip())
+        lambda column: column.map(
+            lambda value: isinstance(value, str) and not value.strip()
+        )
     )
     return df.isna() | blank.astype(bool)
 
@@ -353,7 +365,9 @@ def check_completeness(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def check_duplicates(df: pd.DataFrame, key_columns: list[str] | tuple[str, ...] = ()) -> DuplicateReport:
+def check_duplicates(
+    df: pd.DataFrame, key_columns: list[str] | tuple[str, ...] = ()
+) -> DuplicateReport:
     """Count repeated rows, and repeated values in identifier columns.
 
     Parameters
@@ -372,7 +386,9 @@ def check_duplicates(df: pd.DataFrame, key_columns: list[str] | tuple[str, ...] 
     """
     repeated = df.duplicated(keep="first")
     report = DuplicateReport(rows=len(df), duplicate_rows=int(repeated.sum()))
-    report.examples = [int(position) for position in repeated.to_numpy().nonzero()[0][:MAX_EXAMPLES]]
+    report.examples = [
+        int(position) for position in repeated.to_numpy().nonzero()[0][:MAX_EXAMPLES]
+    ]
     missing = missing_mask(df)
     for column in key_columns:
         if column not in df.columns:
@@ -494,7 +510,9 @@ def validate_schema(
 
     header = [str(name) for name in df.columns]
     cells = df.astype(object).where(~df.isna(), None)
-    rows = [[_cell_text(value) for value in row] for row in cells.itertuples(index=False)]
+    rows = [
+        [_cell_text(value) for value in row] for row in cells.itertuples(index=False)
+    ]
     if schema is None:
         resource = Resource(data=[header, *rows])
         resource.infer()
@@ -513,7 +531,7 @@ def validate_schema(
             "field": getattr(error, "field_name", None),
             "message": error.message,
         }
-        for error in task.errors[:MAX_EXAMPLES * 5]
+        for error in task.errors[: MAX_EXAMPLES * 5]
     ]
     return SchemaValidation(
         valid=bool(report.valid),
@@ -590,7 +608,9 @@ def _cell_text(value: object) -> object:
     return str(value)
 
 
-def _as_datetime(value: date | datetime | str, like: datetime | None = None) -> datetime:
+def _as_datetime(
+    value: date | datetime | str, like: datetime | None = None
+) -> datetime:
     """Return ``value`` as a datetime (a date is midnight)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value.strip())

@@ -20,7 +20,12 @@ STATUS_LABELS = {
     "unknown": ("Inconnu", "Unknown"),
 }
 STATUS_SYMBOLS = {"ok": "✔", "warning": "⚠", "problem": "✖", "unknown": "?"}
-STATUS_COLOURS = {"ok": "#1b7a33", "warning": "#9a6700", "problem": "#b42318", "unknown": "#555"}
+STATUS_COLOURS = {
+    "ok": "#1b7a33",
+    "warning": "#9a6700",
+    "problem": "#b42318",
+    "unknown": "#555",
+}
 SERVICE_LABELS = {
     "high": ("Niveau de service élevé", "High service level"),
     "medium": ("Niveau de service moyen", "Medium service level"),
@@ -61,7 +66,9 @@ def check_summaries(card: QualityCard, language: str | None = None) -> dict[str,
         ),
     }
     duplicates = card.duplicates
-    repeated_keys = {name: count for name, count in duplicates.key_duplicates.items() if count}
+    repeated_keys = {
+        name: count for name, count in duplicates.key_duplicates.items() if count
+    }
     keys_fr = ", ".join(f"{name} ({count})" for name, count in repeated_keys.items())
     summaries["duplicates"] = pick(
         f"{duplicates.duplicate_rows} ligne(s) identique(s) à une ligne précédente"
@@ -77,11 +84,15 @@ def check_summaries(card: QualityCard, language: str | None = None) -> dict[str,
         language,
     )
     if card.schema is None:
-        summaries["schema"] = pick("Validation non effectuée.", "Validation not run.", language)
+        summaries["schema"] = pick(
+            "Validation non effectuée.", "Validation not run.", language
+        )
     else:
         origin = pick(
             "schéma déduit des données" if card.schema.inferred else "schéma fourni",
-            "schema inferred from the data" if card.schema.inferred else "schema provided",
+            "schema inferred from the data"
+            if card.schema.inferred
+            else "schema provided",
             language,
         )
         if card.schema.valid:
@@ -111,8 +122,13 @@ def card_html(card: QualityCard, language: str | None = None) -> str:
         ),
         f"<h3 style='margin-top:0'>{esc(card.title or pick('Jeu de données', 'Dataset', language))}</h3>",
         f"<p><strong>{esc(pick(*service, language))}</strong> · "
-        + esc(pick(f"{card.rows} lignes, {card.columns} colonnes",
-                   f"{card.rows} rows, {card.columns} columns", language))
+        + esc(
+            pick(
+                f"{card.rows} lignes, {card.columns} colonnes",
+                f"{card.rows} rows, {card.columns} columns",
+                language,
+            )
+        )
         + "</p>",
         '<table style="border-collapse:collapse"><tbody>',
     ]
@@ -120,7 +136,7 @@ def card_html(card: QualityCard, language: str | None = None) -> str:
         level = card.levels.get(name, "unknown")
         parts.append(
             "<tr>"
-            f"<td style='padding:4px 8px;color:{STATUS_COLOURS[level]}' "
+            f"<td style='padding:4px 8px;white-space:nowrap;color:{STATUS_COLOURS[level]}' "
             f"aria-label='{esc(pick(*STATUS_LABELS[level], language))}'>"
             f"{STATUS_SYMBOLS[level]} {esc(pick(*STATUS_LABELS[level], language))}</td>"
             f"<th style='padding:4px 8px;text-align:left'>{esc(pick(*labels, language))}</th>"
@@ -142,10 +158,17 @@ def card_markdown(card: QualityCard, language: str | None = None) -> str:
         f"### {_md(title)}",
         "",
         f"**{pick(*SERVICE_LABELS[card.service_level], language)}** · "
-        + pick(f"{card.rows} lignes, {card.columns} colonnes",
-               f"{card.rows} rows, {card.columns} columns", language),
+        + pick(
+            f"{card.rows} lignes, {card.columns} colonnes",
+            f"{card.rows} rows, {card.columns} columns",
+            language,
+        ),
         "",
-        pick("| Statut | Vérification | Résultat |", "| Status | Check | Result |", language),
+        pick(
+            "| Statut | Vérification | Résultat |",
+            "| Status | Check | Result |",
+            language,
+        ),
         "|---|---|---|",
     ]
     for name, labels in CHECK_LABELS.items():
@@ -156,7 +179,12 @@ def card_markdown(card: QualityCard, language: str | None = None) -> str:
         )
     mixed = [report for report in card.types if not report.consistent]
     if mixed:
-        lines += ["", pick("Colonnes aux types mélangés :", "Columns with mixed kinds:", language)]
+        lines += [
+            "",
+            pick(
+                "Colonnes aux types mélangés :", "Columns with mixed kinds:", language
+            ),
+        ]
         for report in mixed[:MAX_LISTED]:
             lines.append(f"- `{report.column}` : {_md(_kinds_text(report, language))}")
     return "\n".join(lines)
@@ -168,7 +196,10 @@ def _details_html(card: QualityCard, language: str) -> list[str]:
     parts = []
     frequency = frequency_label(card.freshness.frequency, language)
     parts.append(
-        "<p>" + esc(pick("Fréquence déclarée : ", "Declared frequency: ", language) + frequency)
+        "<p>"
+        + esc(
+            pick("Fréquence déclarée : ", "Declared frequency: ", language) + frequency
+        )
         + "</p>"
     )
     sparse = card.completeness[card.completeness["completeness"] < 0.5]
@@ -177,8 +208,16 @@ def _details_html(card: QualityCard, language: str) -> list[str]:
         if len(sparse) > MAX_LISTED:
             names += ", …"
         parts.append(
-            "<p>" + esc(pick("Colonnes remplies à moins de 50 % : ",
-                             "Columns under 50% filled: ", language) + names) + "</p>"
+            "<p>"
+            + esc(
+                pick(
+                    "Colonnes remplies à moins de 50 % : ",
+                    "Columns under 50% filled: ",
+                    language,
+                )
+                + names
+            )
+            + "</p>"
         )
     mixed = [report for report in card.types if not report.consistent]
     if mixed:
@@ -187,7 +226,14 @@ def _details_html(card: QualityCard, language: str) -> list[str]:
             for report in mixed[:MAX_LISTED]
         )
         parts.append(
-            "<p>" + esc(pick("Colonnes aux types mélangés :", "Columns with mixed kinds:", language))
+            "<p>"
+            + esc(
+                pick(
+                    "Colonnes aux types mélangés :",
+                    "Columns with mixed kinds:",
+                    language,
+                )
+            )
             + f"</p><ul>{items}</ul>"
         )
     if card.schema is not None and card.schema.errors:
@@ -200,8 +246,15 @@ def _details_html(card: QualityCard, language: str) -> list[str]:
             for error in card.schema.errors[:5]
         )
         parts.append(
-            "<p>" + esc(pick("Premières erreurs de validation :", "First validation errors:",
-                             language)) + f"</p><ul>{items}</ul>"
+            "<p>"
+            + esc(
+                pick(
+                    "Premières erreurs de validation :",
+                    "First validation errors:",
+                    language,
+                )
+            )
+            + f"</p><ul>{items}</ul>"
         )
     return parts
 
@@ -236,6 +289,10 @@ def _percent(share: float, language: str) -> str:
 def _md(text: str) -> str:
     """Escape the characters that would break a Markdown table or inject HTML."""
     return (
-        str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-        .replace(">", "&gt;").replace("\n", " ")
+        str(text)
+        .replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\n", " ")
     )

@@ -258,3 +258,9 @@ def test_concurrent_processes_lose_nothing(board):
     ranked = board.ranked()
     assert len(ranked) == processes_count * per_process
     assert sum(request.votes for request in ranked) == processes_count * per_process
+
+
+def test_missing_request_id_rejected(board):
+    with pytest.raises(BoardInputError) as info:
+        board.hide(None)
+    assert "Invalid request number" in info.value.message_en

@@ -58,13 +58,22 @@ class BoardApp:
         self.board = board or NeedsBoard()
         hub_user = os.environ.get(HUB_USER_VARIABLE, "").strip()
 
-        self.title = w.Text(layout=w.Layout(width="100%"))
-        self.reason = w.Textarea(layout=w.Layout(width="100%", height="5em"))
-        self.publisher = w.Text(layout=w.Layout(width="100%"))
-        self.use = w.RadioButtons()
+        self.title = w.Text(layout=w.Layout(width="60em", max_width="95%"))
+        self.reason = w.Textarea(
+            layout=w.Layout(width="60em", max_width="95%", height="5em")
+        )
+        self.publisher = w.Text(layout=w.Layout(width="60em", max_width="95%"))
+        self.use = w.RadioButtons(layout=w.Layout(width="auto"))
         self.voter = w.Text(
             value=hub_user, disabled=bool(hub_user), layout=w.Layout(width="30em")
         )
+        for widget, name in (
+            (self.title, "dq-need-title"),
+            (self.reason, "dq-need-reason"),
+            (self.publisher, "dq-need-publisher"),
+            (self.voter, "dq-voter"),
+        ):
+            widget.add_class(name)
         self.submit = w.Button(button_style="primary", icon="plus")
         self.submit.add_class("dq-submit")
         self.refresh_button = w.Button(icon="refresh")
@@ -365,8 +374,11 @@ class BoardApp:
         for dropdown in (self.mod_request, self.mod_target):
             current = dropdown.value
             dropdown.options = options
-            if current in [value for _label, value in options]:
+            values = [value for _label, value in options]
+            if current in values:
                 dropdown.value = current
+            elif values:
+                dropdown.value = values[0]
 
     def _fill_use(self) -> None:
         current = self.use.value or "direct"

@@ -58,8 +58,16 @@ class ChartApp:
         self.aggregate = w.Dropdown(layout=w.Layout(width="30em"))
         self.mark = w.ToggleButtons()
         self.x_is_date = w.Checkbox(value=False, indent=False)
-        self.top = w.BoundedIntText(value=DEFAULT_TOP, min=0, max=500,
-                                    layout=w.Layout(width="16em"))
+        self.top = w.BoundedIntText(
+            value=DEFAULT_TOP, min=0, max=500, layout=w.Layout(width="24em")
+        )
+        for widget, name in (
+            (self.dataset, "dq-dataset"),
+            (self.x, "dq-x"),
+            (self.y, "dq-y"),
+            (self.aggregate, "dq-aggregate"),
+        ):
+            widget.add_class(name)
         self.chart = w.HTML()
         self.chart.add_class("dq-chart")
         self.alt = w.HTML()
@@ -72,27 +80,53 @@ class ChartApp:
         shell.label(self.x, "description", "Axe x", "x axis")
         shell.label(self.y, "description", "Axe y", "y axis")
         shell.label(self.aggregate, "description", "Agrégation", "Aggregation")
-        shell.label(self.x_is_date, "description", "x contient des dates (jour en premier)",
-                    "x holds dates (day first)")
-        shell.label(self.top, "description", "Garder les N plus grandes (0 = toutes)",
-                    "Keep the N largest (0 = all)")
+        shell.label(
+            self.x_is_date,
+            "description",
+            "x contient des dates (jour en premier)",
+            "x holds dates (day first)",
+        )
+        shell.label(
+            self.top,
+            "description",
+            "Garder les N plus grandes (0 = toutes)",
+            "Keep the N largest (0 = all)",
+        )
         code_heading = w.HTML()
-        shell.label(code_heading, "value",
-                    "<h3>Le code qui dessine ce graphique</h3>",
-                    "<h3>The code that draws this chart</h3>")
+        shell.label(
+            code_heading,
+            "value",
+            "<h3>Le code qui dessine ce graphique</h3>",
+            "<h3>The code that draws this chart</h3>",
+        )
         style = {"description_width": "9em"}
         for widget in (self.dataset, self.x, self.y, self.aggregate):
             widget.style = style
-        self.top.style = {"description_width": "18em"}
+        self.top.style = {"description_width": "initial"}
 
         self._fill_options()
         shell.body.children = [
-            self.dataset, w.HBox([self.x, self.x_is_date]), self.y, self.aggregate,
-            self.mark, self.top, self.chart, self.alt, self.downloads,
-            code_heading, self.code,
+            self.dataset,
+            w.HBox([self.x, self.x_is_date]),
+            self.y,
+            self.aggregate,
+            self.mark,
+            self.top,
+            self.chart,
+            self.alt,
+            self.downloads,
+            code_heading,
+            self.code,
         ]
         self.dataset.observe(self._on_dataset, names="value")
-        for widget in (self.x, self.y, self.aggregate, self.mark, self.x_is_date, self.top):
+        for widget in (
+            self.x,
+            self.y,
+            self.aggregate,
+            self.mark,
+            self.x_is_date,
+            self.top,
+        ):
             widget.observe(self._on_choice, names="value")
         shell.on_language(self._relabel)
         self._on_dataset({"new": self.dataset.value})
@@ -146,15 +180,19 @@ class ChartApp:
             dataset = get_dataset(change["new"])
             self.df = load_text_table(dataset.id)
             # Identifier columns look numeric but summing them means nothing.
-            numbers = [name for name in numeric_columns(self.df)
-                       if name not in dataset.id_columns]
+            numbers = [
+                name
+                for name in numeric_columns(self.df)
+                if name not in dataset.id_columns
+            ]
             others = [str(name) for name in self.df.columns if str(name) not in numbers]
             self._filling = True
             try:
                 self.x.options = list(map(str, self.df.columns))
                 self.y.options = numbers
                 self.x.value = (
-                    dataset.date_columns[0] if dataset.date_columns
+                    dataset.date_columns[0]
+                    if dataset.date_columns
                     else (others[0] if others else self.x.options[0])
                 )
                 self.x_is_date.value = self.x.value in dataset.date_columns
@@ -187,12 +225,14 @@ class ChartApp:
             self.dataset.value = current or self.dataset.options[0][1]
             aggregate = self.aggregate.value or "sum"
             self.aggregate.options = [
-                (self.shell.text(*AGGREGATION_NAMES[name]), name) for name in AGGREGATION_LABELS
+                (self.shell.text(*AGGREGATION_NAMES[name]), name)
+                for name in AGGREGATION_LABELS
             ]
             self.aggregate.value = aggregate
             mark = self.mark.value or "bar"
-            self.mark.options = [(self.shell.text(*labels), name)
-                                 for name, labels in MARK_LABELS.items()]
+            self.mark.options = [
+                (self.shell.text(*labels), name) for name, labels in MARK_LABELS.items()
+            ]
             self.mark.value = mark
         finally:
             self._filling = False

@@ -34,13 +34,19 @@ class LicenceApp:
     """The widgets and behaviour of the licence and attribution helper."""
 
     def __init__(self, language: str | None = None) -> None:
-        self.shell = AppShell("Licences et attribution", "Licences and attribution", language)
+        self.shell = AppShell(
+            "Licences et attribution", "Licences and attribution", language
+        )
         shell = self.shell
         self.datasets = w.SelectMultiple(rows=8, layout=w.Layout(width="100%"))
+        self.datasets.add_class("dq-datasets")
         self.urls = w.Textarea(layout=w.Layout(width="100%", height="4em"))
         self.modified = w.Checkbox(value=False, indent=False)
         self.format = w.ToggleButtons()
-        self.target = w.Dropdown(layout=w.Layout(width="32em"))
+        self.target = w.Dropdown(
+            layout=w.Layout(width="40em"), style={"description_width": "8em"}
+        )
+        self.target.add_class("dq-target")
         self.credits_preview = w.HTML()
         self.credits_text = w.Textarea(layout=w.Layout(width="100%", height="9em"))
         self.credits_text.add_class("dq-credits")
@@ -53,34 +59,73 @@ class LicenceApp:
         credits_heading = w.HTML()
         licences_heading = w.HTML()
         compatibility_heading = w.HTML()
-        shell.label(datasets_label, "value",
-                    "<b>Jeux de données du cours</b> (Ctrl ou Maj pour en choisir plusieurs)",
-                    "<b>Course datasets</b> (Ctrl or Shift to pick several)")
-        shell.label(urls_label, "value",
-                    "<b>Ou collez l'adresse de pages de jeux de données</b> (une par ligne)",
-                    "<b>Or paste dataset page addresses</b> (one per line)")
-        shell.label(self.modified, "description", "J'ai modifié les données",
-                    "I changed the data")
-        shell.label(credits_heading, "value", "<h3>Lignes de crédit</h3>", "<h3>Credit lines</h3>")
-        shell.label(licences_heading, "value", "<h3>Ce que les licences permettent</h3>",
-                    "<h3>What the licences allow</h3>")
-        shell.label(compatibility_heading, "value",
-                    "<h3>Compatibilité avec la licence de votre travail</h3>",
-                    "<h3>Compatibility with your work's licence</h3>")
+        shell.label(
+            datasets_label,
+            "value",
+            "<b>Jeux de données du cours</b> (Ctrl ou Maj pour en choisir plusieurs)",
+            "<b>Course datasets</b> (Ctrl or Shift to pick several)",
+        )
+        shell.label(
+            urls_label,
+            "value",
+            "<b>Ou collez l'adresse de pages de jeux de données</b> (une par ligne)",
+            "<b>Or paste dataset page addresses</b> (one per line)",
+        )
+        shell.label(
+            self.modified,
+            "description",
+            "J'ai modifié les données",
+            "I changed the data",
+        )
+        shell.label(
+            credits_heading,
+            "value",
+            "<h3>Lignes de crédit</h3>",
+            "<h3>Credit lines</h3>",
+        )
+        shell.label(
+            licences_heading,
+            "value",
+            "<h3>Ce que les licences permettent</h3>",
+            "<h3>What the licences allow</h3>",
+        )
+        shell.label(
+            compatibility_heading,
+            "value",
+            "<h3>Compatibilité avec la licence de votre travail</h3>",
+            "<h3>Compatibility with your work's licence</h3>",
+        )
         shell.label(self.target, "description", "Votre licence", "Your licence")
-        shell.label(self.urls, "placeholder",
-                    "https://www.donneesquebec.ca/recherche/dataset/…",
-                    "https://www.donneesquebec.ca/recherche/dataset/…")
+        shell.label(
+            self.urls,
+            "placeholder",
+            "https://www.donneesquebec.ca/recherche/dataset/…",
+            "https://www.donneesquebec.ca/recherche/dataset/…",
+        )
 
         self._fill_options()
         shell.body.children = [
-            datasets_label, self.datasets, urls_label, self.urls,
+            datasets_label,
+            self.datasets,
+            urls_label,
+            self.urls,
             w.HBox([self.modified, self.format]),
-            credits_heading, self.credits_preview, self.credits_text,
-            compatibility_heading, self.target, self.compatibility,
-            licences_heading, self.licence_cards,
+            credits_heading,
+            self.credits_preview,
+            self.credits_text,
+            compatibility_heading,
+            self.target,
+            self.compatibility,
+            licences_heading,
+            self.licence_cards,
         ]
-        for widget in (self.datasets, self.urls, self.modified, self.format, self.target):
+        for widget in (
+            self.datasets,
+            self.urls,
+            self.modified,
+            self.format,
+            self.target,
+        ):
             widget.observe(self._on_change, names="value")
         shell.on_language(self._relabel)
         self.update()
@@ -97,7 +142,8 @@ class LicenceApp:
                 invalid.append(line)
         if invalid:
             self.shell.show_notice(
-                "Adresses ignorées (ce ne sont pas des adresses web) : " + ", ".join(invalid),
+                "Adresses ignorées (ce ne sont pas des adresses web) : "
+                + ", ".join(invalid),
                 "Addresses skipped (not web addresses): " + ", ".join(invalid),
             )
         return chosen
@@ -129,7 +175,9 @@ class LicenceApp:
         self.compatibility.value = self._compatibility(sources)
 
     def _on_change(self, _change: dict) -> None:
-        with self.shell.task("mettre à jour les crédits", "update the credits", busy=False):
+        with self.shell.task(
+            "mettre à jour les crédits", "update the credits", busy=False
+        ):
             self.update()
 
     def _relabel(self) -> None:
@@ -146,7 +194,9 @@ class LicenceApp:
         self.datasets.value = tuple(selected)
         current_format = self.format.value
         self.format.options = [
-            (shell.text("Texte", "Text"), "text"), ("Markdown", "markdown"), ("HTML", "html"),
+            (shell.text("Texte", "Text"), "text"),
+            ("Markdown", "markdown"),
+            ("HTML", "html"),
         ]
         self.format.value = current_format or "text"
         current_target = self.target.value or "cc-by"
@@ -170,23 +220,33 @@ class LicenceApp:
                 shown = source.licence_id or self.shell.text("aucune", "none")
                 cards.append(
                     "<div class='dq-licence'><b>"
-                    + html.escape(self.shell.text("Licence inconnue", "Unknown licence"))
+                    + html.escape(
+                        self.shell.text("Licence inconnue", "Unknown licence")
+                    )
                     + f"</b> ({html.escape(shown)}) : "
-                    + html.escape(self.shell.text(
-                        "non considérée comme ouverte; vérifiez-la sur la page du jeu de données.",
-                        "not treated as open; check it on the dataset page."))
+                    + html.escape(
+                        self.shell.text(
+                            "non considérée comme ouverte; vérifiez-la sur la page du jeu de données.",
+                            "not treated as open; check it on the dataset page.",
+                        )
+                    )
                     + "</div>"
                 )
                 continue
             flags = [
-                self.shell.text("ouverte", "open") if licence.open
+                self.shell.text("ouverte", "open")
+                if licence.open
                 else self.shell.text("non ouverte", "not open"),
             ]
             if licence.share_alike:
                 flags.append(self.shell.text("partage à l'identique", "share-alike"))
             if licence.non_commercial:
-                flags.append(self.shell.text("pas d'utilisation commerciale", "non-commercial"))
-            allows = "".join(f"<li>{html.escape(item)}</li>" for item in licence.allows(language))
+                flags.append(
+                    self.shell.text("pas d'utilisation commerciale", "non-commercial")
+                )
+            allows = "".join(
+                f"<li>{html.escape(item)}</li>" for item in licence.allows(language)
+            )
             requires = "".join(
                 f"<li>{html.escape(item)}</li>" for item in licence.requires(language)
             )

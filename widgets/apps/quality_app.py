@@ -36,6 +36,7 @@ class QualityApp:
         self.today = w.DatePicker(value=dt.date.today())
         self.keys = w.SelectMultiple(rows=5, layout=w.Layout(width="32em"))
         self.validate = w.Checkbox(value=True, indent=False)
+        self.dataset.add_class("dq-dataset")
         self.run = w.Button(button_style="primary", icon="check")
         self.run.add_class("dq-run")
         self.card = w.HTML()
@@ -45,32 +46,53 @@ class QualityApp:
 
         shell.label(self.dataset, "description", "Jeu de données", "Dataset")
         shell.label(self.frequency, "description", "Fréquence", "Frequency")
-        shell.label(self.last_modified, "description", "Dernière modif.", "Last modified")
+        shell.label(
+            self.last_modified, "description", "Dernière modif.", "Last modified"
+        )
         shell.label(self.today, "description", "Aujourd'hui", "Today")
         shell.label(self.keys, "description", "Identifiants", "Identifiers")
-        shell.label(self.validate, "description", "Valider avec un Table Schema déduit",
-                    "Validate with an inferred Table Schema")
+        shell.label(
+            self.validate,
+            "description",
+            "Valider avec un Table Schema déduit",
+            "Validate with an inferred Table Schema",
+        )
         shell.label(self.run, "description", "Vérifier", "Check")
         help_text = w.HTML()
         shell.label(
-            help_text, "value",
+            help_text,
+            "value",
             "<p>La date de dernière modification figure sur la page du jeu de données "
             "(« Dernière modification »). Sans elle, la fraîcheur reste inconnue.</p>",
             "<p>The last-modified date is on the dataset page ('Dernière "
             "modification'). Without it, freshness stays unknown.</p>",
         )
         style = {"description_width": "9em"}
-        for widget in (self.dataset, self.frequency, self.last_modified, self.today, self.keys):
+        for widget in (
+            self.dataset,
+            self.frequency,
+            self.last_modified,
+            self.today,
+            self.keys,
+        ):
             widget.style = style
         self._fill_options()
         shell.body.children = [
-            self.dataset, help_text,
-            w.HBox([self.frequency]), w.HBox([self.last_modified, self.today]),
-            self.keys, self.validate, self.run, self.card,
+            self.dataset,
+            help_text,
+            w.HBox([self.frequency]),
+            w.HBox([self.last_modified, self.today]),
+            self.keys,
+            self.validate,
+            self.run,
+            self.card,
         ]
         self.dataset.observe(self._on_dataset, names="value")
-        self.run.on_click(shell.callback("vérifier la qualité", "check quality",
-                                         lambda _button: self.check()))
+        self.run.on_click(
+            shell.callback(
+                "vérifier la qualité", "check quality", lambda _button: self.check()
+            )
+        )
         shell.on_language(self._relabel)
         self._on_dataset({"new": self.dataset.value})
 
@@ -101,12 +123,16 @@ class QualityApp:
             self.frequency.value = dataset.update_frequency or NO_FREQUENCY
             columns = list(load_text_table(dataset.id).columns)
             self.keys.options = columns
-            self.keys.value = tuple(dataset.id_columns[:1]) if dataset.id_columns else ()
+            self.keys.value = (
+                tuple(dataset.id_columns[:1]) if dataset.id_columns else ()
+            )
 
     def _relabel(self) -> None:
         self._fill_options()
         if self.card_data is not None:
-            self.card_data.title = get_dataset(self.dataset.value).title(self.shell.language)
+            self.card_data.title = get_dataset(self.dataset.value).title(
+                self.shell.language
+            )
             self.card.value = card_html(self.card_data, self.shell.language)
 
     def _fill_options(self) -> None:
@@ -125,7 +151,9 @@ class QualityApp:
         finally:
             self._filling = False
         frequency = self.frequency.value or NO_FREQUENCY
-        self.frequency.options = [(self.shell.text("non déclarée", "not declared"), NO_FREQUENCY)] + [
+        self.frequency.options = [
+            (self.shell.text("non déclarée", "not declared"), NO_FREQUENCY)
+        ] + [
             (labels[0] if language == "fr" else labels[1], code)
             for code, labels in FREQUENCY_LABELS.items()
         ]

@@ -40,23 +40,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="start Voilà on the app notebooks")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
-                       help=f"TCP port on 127.0.0.1 (default {DEFAULT_PORT})")
-    serve.add_argument("--notebooks", type=Path, default=DEFAULT_NOTEBOOKS,
-                       help="folder of the app notebooks (default: notebooks/ of the project)")
-    serve.add_argument("--instructor", action="store_true",
-                       help=f"instructor mode: moderation and tracebacks ({INSTRUCTOR_VARIABLE}=1)")
-    serve.add_argument("--board-db", type=Path, default=None,
-                       help=f"SQLite file of the data-needs board (sets {DB_VARIABLE})")
-    serve.add_argument("--language", choices=("fr", "en"), default=None,
-                       help="language the apps open in (default: French)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"TCP port on 127.0.0.1 (default {DEFAULT_PORT})",
+    )
+    serve.add_argument(
+        "--notebooks",
+        type=Path,
+        default=DEFAULT_NOTEBOOKS,
+        help="folder of the app notebooks (default: notebooks/ of the project)",
+    )
+    serve.add_argument(
+        "--instructor",
+        action="store_true",
+        help=f"instructor mode: moderation and tracebacks ({INSTRUCTOR_VARIABLE}=1)",
+    )
+    serve.add_argument(
+        "--board-db",
+        type=Path,
+        default=None,
+        help=f"SQLite file of the data-needs board (sets {DB_VARIABLE})",
+    )
+    serve.add_argument(
+        "--language",
+        choices=("fr", "en"),
+        default=None,
+        help="language the apps open in (default: French)",
+    )
     return parser
 
 
 def voila_command(port: int, notebooks: Path) -> list[str]:
     """Return the Voilà command line that serves ``notebooks`` on 127.0.0.1:``port``."""
     return [
-        sys.executable, "-m", "voila", str(notebooks),
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebooks),
         f"--port={port}",
         "--Voila.port_retries=0",
         f"--Voila.ip={HOST}",
@@ -95,15 +117,24 @@ def serve(args: argparse.Namespace) -> int:
     command = voila_command(args.port, notebooks)
     logger.info("Starting Voilà: %s", " ".join(command))
     process = subprocess.Popen(command, env=voila_environment(args))
-    logger.info("Voilà serves %s at http://%s:%d/ (pid %d)", notebooks, HOST, args.port,
-                process.pid)
+    logger.info(
+        "Voilà serves %s at http://%s:%d/ (pid %d)",
+        notebooks,
+        HOST,
+        args.port,
+        process.pid,
+    )
 
     def stop(signum: int, _frame: object) -> None:
+        # Only signal here: the main thread is inside process.wait(), which
+        # returns once Voilà has shut its kernels down and exited.
         logger.info("Signal %d: stopping Voilà (pid %d)", signum, process.pid)
-        _stop(process)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
 
     previous = {
-        signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)
+        signum: signal.signal(signum, stop)
+        for signum in (signal.SIGINT, signal.SIGTERM)
     }
     try:
         return process.wait()
@@ -115,7 +146,9 @@ def serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``python -m widgets.apps`` with ``argv`` (the process arguments by default)."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
@@ -130,7 +163,10 @@ def _stop(process: subprocess.Popen) -> None:
     try:
         process.wait(timeout=STOP_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
-        logger.warning("Voilà (pid %d) did not stop in %d s; killing it",
-                       process.pid, STOP_TIMEOUT_SECONDS)
+        logger.warning(
+            "Voilà (pid %d) did not stop in %d s; killing it",
+            process.pid,
+            STOP_TIMEOUT_SECONDS,
+        )
         process.kill()
         process.wait()

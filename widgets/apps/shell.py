@@ -48,10 +48,17 @@ STYLE = """
 
 def instructor_mode() -> bool:
     """Return whether ``DONNEESQC_INSTRUCTOR`` turns instructor mode on."""
-    return os.environ.get(INSTRUCTOR_VARIABLE, "").strip().lower() in {"1", "true", "yes", "on"}
+    return os.environ.get(INSTRUCTOR_VARIABLE, "").strip().lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }
 
 
-def error_messages(error: BaseException, action_fr: str, action_en: str) -> tuple[str, str]:
+def error_messages(
+    error: BaseException, action_fr: str, action_en: str
+) -> tuple[str, str]:
     """Return the French and English messages a learner sees for ``error``.
 
     A :class:`widgets.errors.CourseError` carries its own messages; any
@@ -82,7 +89,9 @@ class AppShell:
         ``"fr"`` or ``"en"``; ``DONNEESQC_LANG`` or French by default.
     """
 
-    def __init__(self, title_fr: str, title_en: str, language: str | None = None) -> None:
+    def __init__(
+        self, title_fr: str, title_en: str, language: str | None = None
+    ) -> None:
         self.language = check_language(language)
         self.instructor = instructor_mode()
         self._labels: list[tuple[w.Widget, str, str, str]] = []
@@ -94,7 +103,8 @@ class AppShell:
         self.title.add_class("dq-title")
         self._title_texts = (title_fr, title_en)
         self.toggle = w.ToggleButtons(
-            options=LANGUAGE_OPTIONS, value=self.language,
+            options=LANGUAGE_OPTIONS,
+            value=self.language,
             tooltips=["Afficher en français", "Show in English"],
             style={"button_width": "90px"},
         )
@@ -107,19 +117,25 @@ class AppShell:
         self.trace_toggle = w.Checkbox(value=False, indent=False)
         self.trace_toggle.observe(lambda _change: self._render_error(), names="value")
         self.trace_box = w.HTML("")
-        self.trace_row = w.VBox([self.trace_toggle, self.trace_box],
-                                layout=w.Layout(display="none"))
+        self.trace_row = w.VBox(
+            [self.trace_toggle, self.trace_box], layout=w.Layout(display="none")
+        )
         self.body = w.VBox([])
-        header = w.HBox([self.title, self.toggle],
-                        layout=w.Layout(align_items="center", width="100%"))
+        header = w.HBox(
+            [self.title, self.toggle],
+            layout=w.Layout(align_items="center", width="100%"),
+        )
         self.widget = w.VBox(
             [self.style, header, self.busy, self.error_box, self.trace_row, self.body],
             layout=w.Layout(max_width="1100px"),
         )
         self.widget.add_class("dq-app")
-        self.label(self.trace_toggle, "description",
-                   "Afficher la trace technique (formateurs)",
-                   "Show the technical traceback (instructors)")
+        self.label(
+            self.trace_toggle,
+            "description",
+            "Afficher la trace technique (formateurs)",
+            "Show the technical traceback (instructors)",
+        )
         self._render_title()
 
     # Language -----------------------------------------------------------
@@ -159,7 +175,9 @@ class AppShell:
     # Progress and errors --------------------------------------------------
 
     @contextmanager
-    def task(self, action_fr: str, action_en: str, *, busy: bool = True) -> Iterator[None]:
+    def task(
+        self, action_fr: str, action_en: str, *, busy: bool = True
+    ) -> Iterator[None]:
         """Run the block with a progress indicator; show any error in the page.
 
         The exception is logged and not re-raised: the app stays usable.
@@ -179,8 +197,9 @@ class AppShell:
         finally:
             self.busy.value = ""
 
-    def callback(self, action_fr: str, action_en: str,
-                 function: Callable[..., None]) -> Callable[..., None]:
+    def callback(
+        self, action_fr: str, action_en: str, function: Callable[..., None]
+    ) -> Callable[..., None]:
         """Wrap ``function`` (a widget callback) in :meth:`task`."""
 
         def run(*args: object, **kwargs: object) -> None:
@@ -189,7 +208,9 @@ class AppShell:
 
         return run
 
-    def show_error(self, error: BaseException, action_fr: str = "", action_en: str = "") -> None:
+    def show_error(
+        self, error: BaseException, action_fr: str = "", action_en: str = ""
+    ) -> None:
         """Show ``error`` as a message in both languages (traceback for instructors)."""
         fr, en = error_messages(error, action_fr, action_en)
         trace = "".join(traceback.format_exception(error))
@@ -230,7 +251,9 @@ class AppShell:
             self.trace_box.value = ""
 
 
-def build_app(factory: Callable[[str | None], object], language: str | None = None) -> w.Widget:
+def build_app(
+    factory: Callable[[str | None], object], language: str | None = None
+) -> w.Widget:
     """Return ``factory(language).shell.widget``, or a friendly error widget.
 
     Used by the notebooks, so that an app that fails to start shows a
@@ -239,7 +262,9 @@ def build_app(factory: Callable[[str | None], object], language: str | None = No
     try:
         return factory(language).shell.widget
     except Exception as error:
-        logger.exception("App %r failed to start", getattr(factory, "__name__", factory))
+        logger.exception(
+            "App %r failed to start", getattr(factory, "__name__", factory)
+        )
         shell = AppShell("Application indisponible", "App unavailable", language)
         shell.show_error(error, "démarrer l'application", "start the app")
         return shell.widget
