@@ -1,10 +1,10 @@
 """Credit lines (attributions) for the datasets a learner reuses.
 
 A credit line names the dataset, its publisher, its licence and where it was
-found, and says "modified from" when the learner changed the data. It comes
+found, and starts with "modified from" when the learner changed the data. It comes
 in French or English, as plain text, Markdown or HTML, for one dataset or
-several. It also says how sure the course is of the licence: no registry
-entry has been checked on its own dataset page yet, and the line says so.
+several. It also states how sure the course is of the licence. No registry
+entry has been checked on its own dataset page yet, and the line states that.
 
 Sources are registry entries (:class:`widgets.registry.Dataset`) or a
 :class:`CreditSource` built from a portal address the learner pasted.
@@ -33,7 +33,7 @@ MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
 
 @dataclass(frozen=True)
 class CreditSource:
-    """What a credit line needs to know about one dataset."""
+    """The facts about one dataset that a credit line contains."""
 
     title_fr: str
     title_en: str
@@ -97,7 +97,7 @@ def sources_from_url(url: str) -> list[CreditSource]:
     """Return the credit sources for a pasted portal address.
 
     An address the registry does not hold gives one source with an unknown
-    licence, so its credit line tells the learner to check the dataset page.
+    licence, so its credit line asks the learner to check the dataset page.
 
     Raises
     ------
@@ -206,7 +206,7 @@ def credit_lines(
 
 
 def evidence_note(evidence: str, language: str | None = None) -> str:
-    """Return what the credit line says about how the licence was checked.
+    """Return the credit line's note on how the licence was checked.
 
     ``""`` for a licence checked on the dataset page itself.
     """

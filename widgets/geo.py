@@ -14,7 +14,7 @@ the separator altogether ("5045855457" for 5045855,457).
 :func:`parse_decimal` reads both; :func:`detect_coordinates` recognises the
 system from the value ranges; :func:`add_wgs84_columns` converts with pyproj.
 
-MTM zones cannot be told apart from the numbers alone: every zone has the
+MTM zones cannot be distinguished from the numbers alone: every zone has the
 same false easting. The zone comes from the caller, or from reference
 longitudes and latitudes in the same file.
 """
@@ -155,9 +155,9 @@ def parse_decimal(values: pd.Series | list, *, repair: bool = True) -> ParsedNum
         Text or numbers. Spaces and non-breaking spaces are ignored.
     repair
         Restore a decimal separator that an export lost. The number of
-        integer digits is learned from the values of the column that kept
-        their separator (the most common count); a value with more digits
-        and no separator gets one at that place. Nothing is repaired when no
+        integer digits comes from the values of the column that kept their
+        separator (the most common count). A value with more digits and no
+        separator gets a separator at that place. Nothing is repaired when no
         value of the column has a separator, or when fewer than 90 % of the
         values with a separator agree on their number of integer digits.
 
@@ -180,7 +180,7 @@ def parse_decimal(values: pd.Series | list, *, repair: bool = True) -> ParsedNum
     integer_digits = None
     if digit_counts:
         common, count = digit_counts.most_common(1)[0]
-        # Only a column of numbers of one magnitude tells where a lost
+        # Only a column of numbers of one magnitude shows where a lost
         # separator belongs.
         if count >= REPAIR_AGREEMENT * sum(digit_counts.values()):
             integer_digits = common

@@ -78,7 +78,7 @@ class Licence:
 class Compatibility:
     """Whether data under ``source`` may go into a work under ``target``.
 
-    ``verdict`` is ``"yes"``, ``"no"`` or ``"unknown"``; ``result_open`` says
+    ``verdict`` is ``"yes"``, ``"no"`` or ``"unknown"``; ``result_open`` is
     whether the learner's work can still be open data.
     """
 
@@ -215,11 +215,12 @@ def check_compatibility(source: str | None, target: str) -> Compatibility:
 
     Notes
     -----
-    The rules follow the licence texts: public-domain data goes anywhere;
-    non-commercial data only into a non-commercial work; share-alike data
-    only into a licence its ``share_alike_targets`` lists; data that needs
-    credit cannot be dedicated to the public domain; a copyright notice that
-    grants no licence (``restricted``) needs the publisher's permission.
+    The rules follow the licence texts. Public-domain data goes anywhere.
+    Non-commercial data goes only into a non-commercial work. Share-alike
+    data goes only into a licence that its ``share_alike_targets`` lists.
+    Data that needs credit cannot be dedicated to the public domain. A
+    copyright notice that grants no licence (``restricted``) needs the
+    publisher's permission.
     This is a teaching aid, not legal advice.
     """
     source_licence = find_licence(source)

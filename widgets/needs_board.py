@@ -1,6 +1,6 @@
 """The data-needs board: learners ask for datasets, vote, and see them ranked.
 
-A request says what data is needed, why, who would publish it, and whether
+A request states what data is needed, why, who would publish it, and whether
 the learner would use it directly or through a service built on it. Learners
 vote (one vote per voter per request); requests are ranked by votes.
 Instructors hide, merge and mark requests as published, and export them as
@@ -216,7 +216,7 @@ class NeedsBoard:
             ``"direct"`` (the learner would use the data) or ``"indirect"``
             (through an app or a service built on it).
         author
-            Who asks (80 characters at most; may be empty).
+            The requester (80 characters at most, may be empty).
         """
         values = (
             clean_text(title, "title", required=True),

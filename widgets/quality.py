@@ -7,7 +7,7 @@ Five checks, each a function that takes plain values or a DataFrame:
   promises?
 - :func:`check_completeness`: the share of filled cells per column.
 - :func:`check_duplicates`: repeated rows and repeated identifiers.
-- :func:`check_types`: whether each column holds one kind of value.
+- :func:`check_types`: whether each column contains one kind of value.
 - :func:`validate_schema`: validation against a Table Schema with
   frictionless (inferred from the data, or provided).
 
@@ -96,7 +96,7 @@ COMPATIBLE_KINDS = (
 
 @dataclass
 class Freshness:
-    """How recent a file is against its declared update frequency."""
+    """The freshness of a file against its declared update frequency."""
 
     status: str
     frequency: str | None
@@ -382,7 +382,7 @@ def check_duplicates(
     -------
     DuplicateReport
         ``duplicate_rows`` counts the rows equal to an earlier one;
-        ``examples`` holds the positions (0-based) of up to three of them.
+        ``examples`` contains the positions (0-based) of up to three of them.
     """
     repeated = df.duplicated(keep="first")
     report = DuplicateReport(rows=len(df), duplicate_rows=int(repeated.sum()))
@@ -417,7 +417,7 @@ def value_kind(value: object) -> str:
 
 
 def check_types(df: pd.DataFrame) -> list[ColumnTypes]:
-    """Report, for each column, the kinds of value it holds.
+    """Report, for each column, the kinds of value it contains.
 
     A column is consistent when all its filled cells share one kind, or
     kinds that go together (integers among decimals). Numbers whose decimal
@@ -497,7 +497,7 @@ def validate_schema(
         from the data with frictionless's default sampling, so rows past the
         sample can still fail it.
     max_errors
-        Stop after this many errors; ``truncated`` says when that happened.
+        Stop after this many errors; ``truncated`` is True when that happened.
 
     Returns
     -------

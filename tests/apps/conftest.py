@@ -53,7 +53,7 @@ def rues_pietonnes() -> pd.DataFrame:
 
 @pytest.fixture
 def no_instructor(monkeypatch):
-    """Learner mode, whatever the environment says."""
+    """Learner mode, whatever the environment sets."""
     monkeypatch.delenv("DONNEESQC_INSTRUCTOR", raising=False)
 
 

@@ -106,7 +106,7 @@ def test_completeness_nan_and_spaces():
 
 def test_duplicates_piscines(piscines):
     report = check_duplicates(piscines, ["ID_UEV"])
-    # The file holds one exact repeated row (the Jean-Drapeau complex).
+    # The file contains one exact repeated row (the Jean-Drapeau complex).
     assert report.duplicate_rows == 1
     # 27 rows share ID_UEV 0, so at least 26 repeat an earlier value.
     assert report.key_duplicates["ID_UEV"] >= 26

@@ -1,7 +1,7 @@
 """App: licence and attribution helper.
 
 The learner picks registered datasets or pastes dataset page addresses,
-says whether they changed the data, and gets the credit lines (text,
+states whether they changed the data, and gets the credit lines (text,
 Markdown or HTML, ready to copy), what each licence allows and requires,
 and whether the data may go into a work under the licence they choose.
 """

@@ -59,7 +59,7 @@ def instructor_mode() -> bool:
 def error_messages(
     error: BaseException, action_fr: str, action_en: str
 ) -> tuple[str, str]:
-    """Return the French and English messages a learner sees for ``error``.
+    """Return the French and English messages shown to a learner for ``error``.
 
     A :class:`widgets.errors.CourseError` carries its own messages; any
     other exception gets a general message that names the action.
