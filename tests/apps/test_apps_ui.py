@@ -246,6 +246,7 @@ def test_template_drops_cdn():
     ).read_text()
     assert "cdn.jsdelivr.net" in text
     assert "if 'cdn.jsdelivr.net' not in line" in text
+    assert "{%- block html_head_js_mermaidjs -%}\n{%- endblock" in text
 
 
 def test_serve_missing_folder(tmp_path):

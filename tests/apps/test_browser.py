@@ -159,6 +159,10 @@ class AppPage:
             assert marker not in text, marker
         assert self.errors() == []
         assert self.external_requests() == []
+        source = self.page.content()
+        assert "cdn.jsdelivr.net" not in source
+        assert "cdnjs.cloudflare.com" not in source
+        assert self.page.get_attribute("html", "lang") == "fr"
 
 
 def test_licences_app(voila_url, browser):
@@ -216,9 +220,14 @@ def test_chart_app(voila_url, browser):
         "() => document.querySelector('.dq-alt-text').innerText.includes('Nombre de lignes')",
         timeout=RENDER_TIMEOUT_MS,
     )
+    # Each output widget syncs on its own, so wait for the code too.
+    page.wait_for_function(
+        "() => document.querySelector('.dq-code textarea').value.includes('nombre_de_lignes')",
+        timeout=RENDER_TIMEOUT_MS,
+    )
     assert page.inner_text(".dq-alt-text") != before
     assert page.locator(".dq-chart svg").count() == 1
-    assert "import altair" in page.input_value(".dq-code textarea")
+    assert page.input_value(".dq-code textarea").startswith("import altair")
     app.check_clean("graphiques")
     page.close()
 
