@@ -402,17 +402,21 @@ def _decode_legacy(
         # Latin-1 maps every byte, including the five cp1252 leaves undefined.
         text = raw.data.decode("latin-1")
         codec = "iso8859-1"
+    if codec == "cp1252":
+        why_fr = "l'encodage courant des fichiers produits par Excel sous Windows"
+        why_en = "the usual encoding of files saved by Excel on Windows"
+    else:
+        why_fr = "car il contient des octets que Windows-1252 ne définit pas"
+        why_en = "because it holds bytes that Windows-1252 does not define"
     note = Note(
         "encoding",
         fr=(
             f"Le fichier n'est pas en UTF-8 (octet 0x{byte} à la position {error.start}) : "
-            f"il est lu en {encoding_label(codec, 'fr')}, l'encodage courant des fichiers "
-            "produits par Excel sous Windows. Vérifiez les accents."
+            f"il est lu en {encoding_label(codec, 'fr')}, {why_fr}. Vérifiez les accents."
         ),
         en=(
             f"The file is not UTF-8 (byte 0x{byte} at position {error.start}): it is "
-            f"read as {encoding_label(codec, 'en')}, the usual encoding of files saved "
-            "by Excel on Windows. Check the accents."
+            f"read as {encoding_label(codec, 'en')}, {why_en}. Check the accents."
         ),
         level=WARNING,
     )

@@ -151,29 +151,29 @@ def infer_column(
             return TypedColumn(_int64_series(integers, raw.index), "integer", [])
 
     universal = _numpy(pc.is_in(stripped, value_set=_UNIVERSAL))
-    notes = _marker_notes(stripped, universal, name)
+    text_notes = _marker_notes(stripped, universal, None, name)
     if as_identifier:
-        notes.append(_given_note(name))
+        notes = [*text_notes, _given_note(name)]
         return _text(
             array, stripped, universal, raw.index, name, notes, kind="identifier"
         )
     if empty.all():
-        return _empty(raw.index, name, notes)
+        return _empty(raw.index, name, text_notes)
     if as_date:
-        return _forced_dates(array, stripped, universal, raw.index, name, notes)
+        return _forced_dates(array, stripped, universal, raw.index, name)
 
     numeric_marker = _numpy(pc.is_in(stripped, value_set=_NUMERIC_ONLY))
     missing = universal | numeric_marker
     present = ~missing
     if not present.any():
         # Only markers such as "F" or "x": nothing shows the column is numeric.
-        return _text(array, stripped, universal, raw.index, name, notes)
+        return _text(array, stripped, universal, raw.index, name, text_notes)
 
     values = stripped.filter(pa.array(present))
     pattern = _number_pattern(values)
     is_number = _numpy(pc.match_substring_regex(values, dates.full_match(pattern)))
     if is_number.all():
-        notes += _numeric_marker_notes(stripped, numeric_marker, name)
+        notes = _marker_notes(stripped, universal, numeric_marker, name)
         return _numbers(
             array, stripped, values, pattern, missing, raw.index, name, notes
         )
@@ -181,14 +181,14 @@ def infer_column(
     styles = dates.date_styles(values)
     is_date = styles != ""
     if is_date.all():
-        notes += _numeric_marker_notes(stripped, numeric_marker, name)
+        notes = _marker_notes(stripped, universal, numeric_marker, name)
         converted, date_notes = dates.parse_dates(
             values, styles, np.flatnonzero(present), len(raw), name
         )
         converted.index = raw.index
         return TypedColumn(converted, "datetime", notes + date_notes)
 
-    notes += _mixed_notes(values, is_number, is_date, name, date_hint)
+    notes = text_notes + _mixed_notes(values, is_number, is_date, name, date_hint)
     return _text(array, stripped, universal, raw.index, name, notes)
 
 
@@ -254,46 +254,31 @@ def _empty(index: pd.Index, name: str, notes: list[Note]) -> TypedColumn:
     return TypedColumn(pd.Series(np.nan, index=index, dtype="float64"), "empty", notes)
 
 
-def _marker_notes(stripped: pa.Array, universal: np.ndarray, name: str) -> list[Note]:
-    """Describe the non-empty missing-value markers found in a column."""
+def _marker_notes(
+    stripped: pa.Array,
+    universal: np.ndarray,
+    numeric_only: np.ndarray | None,
+    name: str,
+) -> list[Note]:
+    """Describe the markers read as missing: the universal ones, and ``x``, ``F``, ``-``."""
     markers = universal & _numpy(pc.not_equal(stripped, ""))
+    if numeric_only is not None:
+        markers |= numeric_only
     if not markers.any():
         return []
-    return [_markers_note(stripped.filter(pa.array(markers)), name)]
-
-
-def _numeric_marker_notes(
-    stripped: pa.Array, marker: np.ndarray, name: str
-) -> list[Note]:
-    """Describe the ``x``, ``F`` and ``-`` read as missing in a numeric or date column."""
-    if not marker.any():
-        return []
-    note = _markers_note(stripped.filter(pa.array(marker)), name)
-    return [
-        Note(
-            note.code,
-            fr=note.fr
-            + " Ces marqueurs valent « manquant » dans une colonne de nombres ou de dates.",
-            en=note.en + " These markers mean missing in a column of numbers or dates.",
-            column=name,
-        )
-    ]
-
-
-def _markers_note(markers: pa.Array, name: str) -> Note:
-    counts = pc.value_counts(markers).to_pylist()
+    counts = pc.value_counts(stripped.filter(pa.array(markers))).to_pylist()
     counts.sort(key=lambda item: -item["counts"])
     total = sum(item["counts"] for item in counts)
     listed = ", ".join(f"{item['values']!r} ({item['counts']})" for item in counts)
-    return Note(
-        "missing_markers",
-        fr=(
-            f"Colonne « {name} » : {format_count(total, 'fr')} valeur(s) lue(s) comme "
-            f"manquantes : {listed}."
-        ),
-        en=f"Column '{name}': {format_count(total, 'en')} value(s) read as missing: {listed}.",
-        column=name,
+    fr = (
+        f"Colonne « {name} » : {format_count(total, 'fr')} valeur(s) lue(s) comme "
+        f"manquantes : {listed}."
     )
+    en = f"Column '{name}': {format_count(total, 'en')} value(s) read as missing: {listed}."
+    if numeric_only is not None and numeric_only.any():
+        fr += " « x », « F » et « - » ne valent « manquant » que dans une colonne de nombres ou de dates."
+        en += " 'x', 'F' and '-' mean missing only in a column of numbers or dates."
+    return [Note("missing_markers", fr=fr, en=en, column=name)]
 
 
 def _given_note(name: str) -> Note:
@@ -532,7 +517,6 @@ def _forced_dates(
     universal: np.ndarray,
     index: pd.Index,
     name: str,
-    notes: list[Note],
 ) -> TypedColumn:
     """Read a column named in ``date_columns``; values that are not dates become missing."""
     marker = _numpy(pc.is_in(stripped, value_set=_NUMERIC_ONLY))
@@ -542,6 +526,7 @@ def _forced_dates(
     matched = styles != ""
     if not matched.any():
         examples = _unique_examples(values)
+        notes = _marker_notes(stripped, universal, None, name)
         notes.append(
             Note(
                 "not_dates",
@@ -556,7 +541,7 @@ def _forced_dates(
         )
         return _text(array, stripped, universal, index, name, notes)
 
-    notes += _numeric_marker_notes(stripped, marker, name)
+    notes = _marker_notes(stripped, universal, marker, name)
     if not matched.all():
         count = int((~matched).sum())
         examples = _unique_examples(values, ~matched)

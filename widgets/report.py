@@ -208,7 +208,8 @@ class ReadReport:
     def to_markdown(self, language: str | None = None) -> str:
         """Render the report as Markdown in French or in English."""
         language = self._language(language)
-        lines = [f"**{self._title(language)}**", "", self._summary(language), ""]
+        title = _escape_markdown(self._title(language))
+        lines = [f"**{title}**", "", self._summary(language), ""]
         if self.notes:
             lines.append(
                 pick("Constats et changements :", "Findings and changes:", language)
