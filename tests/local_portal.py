@@ -1,6 +1,6 @@
 """A tiny HTTP server on 127.0.0.1 standing in for the portal in tests.
 
-It serves the bytes given for each path and answers 404 for any other
+It serves the bytes given for each path and returns 404 for any other
 path. ``closed_port_url`` gives an address where nothing listens, for
 "connection refused".
 """

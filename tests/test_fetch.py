@@ -1,8 +1,9 @@
 """Verified fetching: mirror checks, portal failures and new portal versions.
 
-The portal is a local HTTP server on 127.0.0.1 (tests/local_portal.py); a
-dataset is pointed at it by replacing only the registry lookup of
-widgets.fetch with a copy of the entry whose download_url differs.
+The portal is a local HTTP server on 127.0.0.1 (tests/local_portal.py). A
+dataset points at it because the tests replace the registry lookup of
+widgets.fetch, and only that, with a copy of the entry whose download_url
+differs.
 """
 
 import dataclasses
@@ -62,7 +63,7 @@ def use_download_url(monkeypatch, dataset_id, url):
 
 
 def make_mirror(tmp_path, snapshot_dir, dataset_id, content):
-    """Make a mirror folder whose file for ``dataset_id`` holds ``content``."""
+    """Make a mirror folder whose file for ``dataset_id`` contains ``content``."""
     dataset = get_dataset(dataset_id)
     mirror = tmp_path / "mirror"
     target = mirror / dataset.mirror_path

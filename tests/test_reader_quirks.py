@@ -623,3 +623,20 @@ def test_datastore_paged_response_reported():
 def test_datastore_failure():
     with pytest.raises(ReadError, match="Not Found Error"):
         read_datastore_response(load_source(quirk("datastore_failure.json"), None))
+
+
+def test_delimiter_of_several_characters():
+    with pytest.raises(ReadError, match="Invalid delimiter: ';;'"):
+        read("tab.tsv", delimiter=";;")
+
+
+def test_header_starting_with_bracket():
+    df, _ = read_csv(b"[ID],nom\n1,A\n", language="en")
+    assert list(df.columns) == ["[ID]", "nom"]
+
+
+def test_header_wider_than_ragged_rows():
+    df, report = read_csv(b"a;b;c;d\n1;2\n3\n", language="en")
+    assert list(df.columns) == ["a", "b", "c", "d"]
+    assert df["b"].isna().tolist() == [False, True]
+    assert "ragged_rows" in report.codes

@@ -52,7 +52,7 @@ Handler = Callable[[argparse.Namespace], int]
 class Argument:
     """One argument of a command, with its help in both languages.
 
-    ``options`` holds the other keyword arguments of
+    ``options`` contains the other keyword arguments of
     :meth:`argparse.ArgumentParser.add_argument` (``type``, ``choices``...).
     """
 

@@ -1,8 +1,7 @@
 """Splitting decoded CSV text into columns of strings, and cleaning the header.
 
-Every field is kept as text here (empty fields and the fields that a short
-row lacks are empty strings); typing the columns is the job of
-:mod:`widgets.infer`. Well-formed files, where every data row has the same
+Every field is kept as text here, and empty fields, like the fields that a
+short row lacks, are empty strings. :mod:`widgets.infer` types the columns. Well-formed files, where every data row has the same
 number of fields, are split by pyarrow's multithreaded CSV parser; ragged
 files go through the pandas C parser, which pads short rows.
 """
@@ -41,8 +40,8 @@ LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\r?\n)+")
 class StringTable:
     """A CSV file split into named columns of strings.
 
-    ``columns`` holds one ``str`` Series per column, with a RangeIndex and
-    ``""`` for empty fields; ``original_names`` are the header fields as
+    ``columns`` contains one ``str`` Series per column, with a RangeIndex
+    and ``""`` for empty fields. ``original_names`` are the header fields as
     written in the file, before cleaning.
     """
 
@@ -73,9 +72,10 @@ def split_csv(
     header_width = int(widths[0])
     data_widths = widths[1:]
 
-    header, columns = _parse(text, delimiter, data_widths, source, language)
+    header, columns = _parse(text, delimiter, widths, source, language)
     if len(columns[0]) != len(data_widths):
         widths = _exact_row_widths(text, delimiter)
+        header_width = int(widths[0])
         data_widths = widths[1:]
         if len(columns[0]) != len(data_widths):
             logger.debug("Row widths of %s do not match the parsed rows", source)
@@ -223,11 +223,15 @@ def _exact_row_widths(text: str, delimiter: str) -> np.ndarray:
 def _parse(
     text: str,
     delimiter: str,
-    data_widths: np.ndarray,
+    widths: np.ndarray,
     source: str,
     language: str | None,
 ) -> tuple[list[str], list[pd.Series]]:
-    """Return the header fields and the data columns as ``str`` Series."""
+    """Return the header fields and the data columns as ``str`` Series.
+
+    ``widths`` are the field counts of the header and of each data row.
+    """
+    data_widths = widths[1:]
     uniform = len(data_widths) > 0 and bool((data_widths == data_widths[0]).all())
     # An odd number of quotes means an unclosed quoted field, which pyarrow
     # would accept silently; the pandas parser reports it.
@@ -235,9 +239,7 @@ def _parse(
         columns = _parse_with_pyarrow(text, delimiter, int(data_widths[0]), '"' in text)
         if columns is not None and len(columns[0]) == len(data_widths):
             return _raw_header(text, delimiter), columns
-    return _parse_with_pandas(
-        text, delimiter, int(data_widths.max(initial=0)), source, language
-    )
+    return _parse_with_pandas(text, delimiter, int(widths.max()), source, language)
 
 
 def _raw_header(text: str, delimiter: str) -> list[str]:

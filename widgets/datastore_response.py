@@ -1,6 +1,6 @@
 """Saved CKAN ``datastore_search`` responses as tables.
 
-A ``datastore_search`` call on a CKAN portal such as Données Québec answers
+A ``datastore_search`` call on a CKAN portal such as Données Québec returns
 ``{"success": true, "result": {"fields": [...], "records": [...], "total": N}}``.
 The records become the rows, and each column is typed from its entry in
 ``result.fields``: ``int`` gives nullable ``Int64``, ``numeric`` gives

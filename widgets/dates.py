@@ -79,7 +79,7 @@ FRENCH_DATE = (
 )
 STYLES = (("iso", ISO_DATE), ("slash", SLASH_DATE), ("french", FRENCH_DATE))
 
-# How the ISO note made on several columns is summed up in one.
+# Text of the note that sums up ISO dates found in several columns.
 MERGED_NOTES = {
     "iso_dates": (
         "{n} colonnes de dates ISO 8601 (aaaa-mm-jj) converties en dates : {columns}.",

@@ -1,4 +1,4 @@
-"""What a file is, found before it is parsed: its bytes, encoding and delimiter.
+"""Checks and detection run before a file is parsed: bytes, encoding, delimiter.
 
 The checks here turn the usual wrong inputs (an empty download, a ZIP or
 Excel file saved as ``.csv``, an HTML error page) into one clear
@@ -155,7 +155,7 @@ def check_is_table(raw: RawFile, text: str, language: str | None) -> None:
             ),
             language=language,
         )
-    if start[:1] in ("{", "["):
+    if start[:1] in ("{", "[") and _is_json(text):
         raise read_error(
             fr=(
                 f"Le fichier {raw.name!r} est un document JSON, pas un tableau CSV. "
@@ -168,6 +168,15 @@ def check_is_table(raw: RawFile, text: str, language: str | None) -> None:
             ),
             language=language,
         )
+
+
+def _is_json(text: str) -> bool:
+    """Return whether ``text`` parses as JSON (a header may start with a bracket)."""
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def decode(
@@ -208,9 +217,9 @@ def detect_delimiter(text: str, delimiter: str | None) -> tuple[str, list[Note]]
     """Return the field delimiter of the CSV ``text`` and a note saying how.
 
     Counts ``,`` ``;`` tab and ``|`` outside quoted fields on the first lines.
-    A candidate must appear in the header; the one whose count is the same
-    on most lines wins, preferring a count equal to the header's, then the
-    larger count. With no candidate the file is read as a single column.
+    A candidate must appear in the header. The one whose count is the same
+    on most lines wins. Ties go to a count equal to the header's, then to
+    the larger count. With no candidate the file is read as a single column.
     """
     if delimiter is not None:
         note = Note(

@@ -1,11 +1,11 @@
 """GeoJSON FeatureCollections as tables: one row per feature.
 
-Each row holds the feature's properties, then ``geometry_type``, the
+Each row contains the feature's properties, then ``geometry_type``, the
 ``geometry`` itself (the GeoJSON dict) and, for Point features,
-``longitude`` and ``latitude``. The report says which coordinate reference
+``longitude`` and ``latitude``. The report gives the coordinate reference
 system the file declares (RFC 7946 GeoJSON implies WGS84 longitude and
-latitude when it declares none), how many features of each geometry type
-it holds, and the quirks found on the way.
+latitude when it declares none), the number of features of each geometry
+type, and the quirks found on the way.
 """
 
 from __future__ import annotations

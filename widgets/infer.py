@@ -73,7 +73,7 @@ NUMBER = (
 ENGLISH_NUMBER = f"{_SIGN}(?:(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]+)(?:\\.[0-9]*)?|\\.[0-9]+){_EXPONENT}"
 LEADING_ZERO = "^[-+]?0[0-9]"
 
-# How the notes made on several columns are summed up in one.
+# Texts of the notes that sum up one finding made on several columns.
 MERGED_NOTES = {
     "empty_column": (
         "{n} colonnes entièrement vides : {columns}.",
@@ -137,18 +137,21 @@ def infer_column(
         stands for the column name.
     """
     array = _arrow(raw)
-    stripped = pc.utf8_trim_whitespace(array)
-    empty = _numpy(pc.equal(stripped, ""))
     if not as_identifier and not as_date:
-        # Fast path: whole numbers and blanks, the most common numeric column.
-        integers = _whole_numbers(stripped, empty)
+        # Fast path, before any trimming: whole numbers and empty fields only,
+        # the most common numeric column.
+        empty = _numpy(pc.equal(array, ""))
+        integers = _whole_numbers(array, empty)
         if integers is not None and integers.null_count < len(integers):
-            if _has_leading_zeros(stripped):
-                notes = [_leading_zeros_note(stripped, ~empty, name)]
+            if _has_leading_zeros(array):
+                notes = [_leading_zeros_note(array, ~empty, name)]
                 return _text(
-                    array, stripped, empty, raw.index, name, notes, kind="identifier"
+                    array, array, empty, raw.index, name, notes, kind="identifier"
                 )
             return TypedColumn(_int64_series(integers, raw.index), "integer", [])
+
+    stripped = pc.utf8_trim_whitespace(array)
+    empty = _numpy(pc.equal(stripped, ""))
 
     universal = _numpy(pc.is_in(stripped, value_set=_UNIVERSAL))
     text_notes = _marker_notes(stripped, universal, None, name)
@@ -196,8 +199,8 @@ def infer_json_strings(values: pd.Series, name: str, *, date_hint: str) -> Typed
     """Type a column of JSON strings: dates when every value is one, else text.
 
     Unlike CSV fields, JSON strings were typed by the publisher, so strings
-    that look like numbers (``"11"``) stay text and no marker is turned into
-    a missing value; only ``null`` is missing.
+    that look like numbers (``"11"``) stay text. No marker becomes a missing
+    value: only ``null`` is missing.
     """
     array = _arrow(values)
     stripped = pc.utf8_trim_whitespace(array)
@@ -340,11 +343,15 @@ def _code_note(stripped: pa.Array, present: np.ndarray, name: str) -> Note | Non
     return None
 
 
-def _whole_numbers(stripped: pa.Array, empty: np.ndarray) -> pa.Array | None:
-    """Return the column as int64 (nulls for blanks) if every value is a plain integer."""
-    if (pc.max(pc.utf8_length(stripped)).as_py() or 0) > MAX_INTEGER_DIGITS:
+def _whole_numbers(values: pa.Array, empty: np.ndarray) -> pa.Array | None:
+    """Return the column as int64 (nulls for ``empty``) if every other value is an integer.
+
+    pyarrow's cast accepts digits with an optional minus sign and nothing
+    else: no spaces, no plus sign, no separators.
+    """
+    if (pc.max(pc.utf8_length(values)).as_py() or 0) > MAX_INTEGER_DIGITS:
         return None
-    blanked = pc.if_else(pa.array(empty), pa.scalar(None, stripped.type), stripped)
+    blanked = pc.if_else(pa.array(empty), pa.scalar(None, values.type), values)
     try:
         return pc.cast(blanked, pa.int64())
     except pa.ArrowInvalid:
@@ -396,7 +403,7 @@ def _number_pattern(values: pa.Array) -> str:
     """Return the number pattern of a column: decimal comma, or English grouping.
 
     The comma is a thousands separator only when some value has both a comma
-    and a dot (``1,234.5``); otherwise it is the decimal mark, as in Québec.
+    and a dot (``1,234.5``). Otherwise it is the decimal mark, as in Québec.
     """
     has_comma = _numpy(pc.match_substring(values, ","))
     if not has_comma.any():
@@ -445,7 +452,7 @@ def _numbers(
 def _normalize_numbers(
     values: pa.Array, pattern: str, name: str
 ) -> tuple[pa.Array, list[Note]]:
-    """Rewrite numbers as ``-1234.5`` and say which separators were converted."""
+    """Rewrite numbers as ``-1234.5`` and report which separators were converted."""
     notes: list[Note] = []
     normalized = pc.replace_substring(values, "\u2212", "-")
     normalized = pc.replace_substring_regex(normalized, "^\\+", "")

@@ -58,10 +58,10 @@ class Note:
     """One thing the reader inferred or changed, in French and in English.
 
     ``code`` is a short stable identifier (``"decimal_comma"``,
-    ``"ragged_rows"``...) that code and tests can rely on; ``column`` names
+    ``"ragged_rows"``...) that code and tests can rely on. ``column`` names
     the column concerned, if any, and ``columns`` the columns of a note
-    that sums up several; ``level`` is ``"info"`` or ``"warning"`` (a quirk
-    of the file that the learner should know about). ``group`` and
+    that sums up several. ``level`` is ``"info"``, or ``"warning"`` for a
+    quirk of the file that the learner should know about. ``group`` and
     ``count`` let :func:`merge_column_notes` sum up the same finding made
     on many columns.
     """
@@ -105,7 +105,7 @@ class ColumnInfo:
 
 @dataclass
 class ReadReport:
-    """What the reader inferred and changed while reading one file.
+    """Record of the inferences and changes made while reading one file.
 
     Attributes
     ----------
