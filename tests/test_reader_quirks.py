@@ -640,3 +640,24 @@ def test_header_wider_than_ragged_rows():
     assert list(df.columns) == ["a", "b", "c", "d"]
     assert df["b"].isna().tolist() == [False, True]
     assert "ragged_rows" in report.codes
+
+
+def test_report_repr_is_short():
+    _, report = read("tab.tsv")
+    assert repr(report) == f"<ReadReport {quirk('tab.tsv')} (CSV): 2 rows × 2 columns, 1 notes>"
+
+
+def test_fixed_width_dates_day_first():
+    df, _ = read_csv(b"date,n\n31/12/2019 23:45,1\n01/02/2019 00:15,2\n", language="en")
+    assert df["date"].tolist() == timestamps(["2019-12-31 23:45", "2019-02-01 00:15"])
+
+
+def test_fixed_width_dates_month_first():
+    df, _ = read_csv(b"date,n\n12/31/2019,1\n02/01/2019,2\n", language="en")
+    assert df["date"].tolist() == timestamps(["2019-12-31", "2019-02-01"])
+
+
+def test_fixed_width_impossible_date():
+    df, report = read_csv(b"date,n\n30/02/2019,1\n01/02/2019,2\n", language="en")
+    assert df["date"].isna().tolist() == [True, False]
+    assert "invalid_dates" in report.codes

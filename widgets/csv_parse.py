@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 TEXT_DTYPE = pd.StringDtype(na_value=np.nan)
 BLANK_NAME = "colonne_{position}"
+# Enough text for the header or the first data row of any real file.
+SAMPLE_CHARACTERS = 1_000_000
 LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\r?\n)+")
 
 
@@ -68,13 +70,18 @@ def split_csv(
         parser rejects it.
     """
     text = LEADING_BLANK_LINES.sub("", text)
-    widths = _row_widths(text, delimiter)
-    header_width = int(widths[0])
-    data_widths = widths[1:]
-
-    header, columns = _parse(text, delimiter, widths, source, language)
-    if len(columns[0]) != len(data_widths):
-        widths = _exact_row_widths(text, delimiter)
+    header = _first_row(text, delimiter)
+    header_width = len(header)
+    columns = _parse_uniform_rows(text, delimiter)
+    if columns is not None:
+        data_widths = np.full(len(columns[0]), len(columns), dtype=np.int64)
+    else:
+        widths = _row_widths(text, delimiter)
+        header, columns = _parse_with_pandas(
+            text, delimiter, int(widths.max()), source, language
+        )
+        if len(columns[0]) != len(widths) - 1:
+            widths = _exact_row_widths(text, delimiter)
         header_width = int(widths[0])
         data_widths = widths[1:]
         if len(columns[0]) != len(data_widths):
@@ -100,7 +107,7 @@ def split_csv(
 
 def read_header(text: str, delimiter: str) -> list[str]:
     """Return the cleaned column names of CSV ``text`` from its first row only."""
-    names, _ = clean_header(_raw_header(LEADING_BLANK_LINES.sub("", text), delimiter))
+    names, _ = clean_header(_first_row(LEADING_BLANK_LINES.sub("", text), delimiter))
     return names
 
 
@@ -220,45 +227,44 @@ def _exact_row_widths(text: str, delimiter: str) -> np.ndarray:
     return np.array(widths or [0], dtype=np.int64)
 
 
-def _parse(
-    text: str,
-    delimiter: str,
-    widths: np.ndarray,
-    source: str,
-    language: str | None,
-) -> tuple[list[str], list[pd.Series]]:
-    """Return the header fields and the data columns as ``str`` Series.
-
-    ``widths`` are the field counts of the header and of each data row.
-    """
-    data_widths = widths[1:]
-    uniform = len(data_widths) > 0 and bool((data_widths == data_widths[0]).all())
-    # An odd number of quotes means an unclosed quoted field, which pyarrow
-    # would accept silently; the pandas parser reports it.
-    if uniform and text.count('"') % 2 == 0:
-        columns = _parse_with_pyarrow(text, delimiter, int(data_widths[0]), '"' in text)
-        if columns is not None and len(columns[0]) == len(data_widths):
-            return _raw_header(text, delimiter), columns
-    return _parse_with_pandas(text, delimiter, int(widths.max()), source, language)
-
-
-def _raw_header(text: str, delimiter: str) -> list[str]:
+def _first_row(text: str, delimiter: str) -> list[str]:
     """Return the fields of the first non-empty row of ``text``."""
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+    for row in csv.reader(io.StringIO(text[:SAMPLE_CHARACTERS]), delimiter=delimiter):
         if row:
             return row
     return []
 
 
+def _parse_uniform_rows(text: str, delimiter: str) -> list[pd.Series] | None:
+    """Split the data rows with pyarrow, or return None unless they all have as many fields.
+
+    The header is cut off by hand because pyarrow's ``skip_rows`` counts
+    physical lines, not CSV rows. The number of fields is taken from the
+    first data row, and pyarrow raises on any row that has another number.
+    """
+    # An odd number of quotes means an unclosed quoted field, which pyarrow
+    # would accept silently; the pandas parser reports it.
+    if text.count('"') % 2:
+        return None
+    end_of_header = text.find("\n")
+    if end_of_header < 0 or text[:end_of_header].count('"') % 2:
+        return None
+    body = text[end_of_header + 1 :]
+    width = len(_first_row(body, delimiter))
+    if width == 0:
+        return None
+    return _parse_with_pyarrow(body, delimiter, width, '"' in body)
+
+
 def _parse_with_pyarrow(
-    text: str, delimiter: str, width: int, quoted: bool
+    body: str, delimiter: str, width: int, quoted: bool
 ) -> list[pd.Series] | None:
-    """Split the data rows (header skipped) of a file whose rows all have ``width`` fields."""
+    """Split rows that should all have ``width`` fields; return None if one does not."""
     names = [f"f{position}" for position in range(width)]
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(column_names=names),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=quoted
             ),
@@ -269,7 +275,7 @@ def _parse_with_pyarrow(
             ),
         )
     except pa.ArrowInvalid as error:
-        logger.debug("pyarrow could not split the file (%s); using pandas", error)
+        logger.debug("pyarrow could not split the rows (%s); using pandas", error)
         return None
     frame = table.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get)
     return [frame[name] for name in names]

@@ -39,6 +39,10 @@ SLASH_DATE = (
     "(?P<first>[0-9]{1,2})/(?P<second>[0-9]{1,2})/(?P<year>[0-9]{4})"
     "(?:[ T]+(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<seconds>[0-9]{2}))?)?"
 )
+FIXED_SLASH_FORMATS = (
+    ("^[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}$", "%d/%m/%Y %H:%M"),
+    ("^[0-9]{2}/[0-9]{2}/[0-9]{4}$", "%d/%m/%Y"),
+)
 FRENCH_MONTHS = {
     "janvier": 1,
     "janv": 1,
@@ -200,9 +204,14 @@ def _parse_iso(values: pa.Array, name: str) -> tuple[pd.Series, list[Note]]:
 
 
 def _parse_slash(values: pa.Array, name: str) -> tuple[pd.Series, list[Note]]:
-    parts = pc.extract_regex(values, SLASH_DATE)
-    first = _field(parts, "first")
-    second = _field(parts, "second")
+    fixed_format = _fixed_slash_format(values)
+    if fixed_format is None:
+        parts = pc.extract_regex(values, SLASH_DATE)
+        first = _field(parts, "first")
+        second = _field(parts, "second")
+    else:
+        first = _numbers(pc.utf8_slice_codeunits(values, 0, 2))
+        second = _numbers(pc.utf8_slice_codeunits(values, 3, 5))
     month_first = bool((second > 12).any() and (first <= 12).all())
     if month_first:
         day, month = second, first
@@ -218,6 +227,16 @@ def _parse_slash(values: pa.Array, name: str) -> tuple[pd.Series, list[Note]]:
     if not month_first and bool((first <= 12).all()):
         fr += " Aucun jour ne dépasse 12 : l'ordre jour/mois, l'usage au Québec, est supposé."
         en += " No day is above 12: day/month order, the Québec usage, is assumed."
+    note = Note("dates", fr=fr, en=en, column=name)
+    if fixed_format is not None:
+        if month_first:
+            fixed_format = fixed_format.replace("%d/%m", "%m/%d")
+        parsed = pc.strptime(values, format=fixed_format, unit="s", error_is_null=True)
+        result = parsed.to_numpy(zero_copy_only=False).astype(DATETIME_DTYPE)
+        # strptime rolls 31/02 over to 02/03: a changed day means an impossible date.
+        rolled = pc.day(parsed).to_numpy(zero_copy_only=False) != day
+        result[rolled] = np.datetime64("NaT")
+        return pd.Series(result), [note]
     parsed = _assemble(
         _field(parts, "year"),
         month,
@@ -226,7 +245,23 @@ def _parse_slash(values: pa.Array, name: str) -> tuple[pd.Series, list[Note]]:
         _field(parts, "minute"),
         _field(parts, "seconds"),
     )
-    return parsed, [Note("dates", fr=fr, en=en, column=name)]
+    return parsed, [note]
+
+
+def _fixed_slash_format(values: pa.Array) -> str | None:
+    """Return the strptime format when every value is ``dd/mm/yyyy``, or all add ``HH:MM``.
+
+    Fixed-width values skip the slower split into groups; day first is
+    assumed here and swapped by the caller when the values are month first.
+    """
+    for pattern, date_format in FIXED_SLASH_FORMATS:
+        if bool(pc.all(pc.match_substring_regex(values, pattern)).as_py()):
+            return date_format
+    return None
+
+
+def _numbers(text: pa.Array) -> np.ndarray:
+    return pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False).astype(float)
 
 
 def _parse_french(values: pa.Array, name: str) -> tuple[pd.Series, list[Note]]:

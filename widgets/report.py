@@ -103,7 +103,7 @@ class ColumnInfo:
         return pick(fr, en, language)
 
 
-@dataclass
+@dataclass(repr=False)
 class ReadReport:
     """Record of the inferences and changes made while reading one file.
 
@@ -237,6 +237,12 @@ class ReadReport:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def __repr__(self) -> str:
+        return (
+            f"<ReadReport {self.source} ({self.format}): {self.n_rows} rows × "
+            f"{self.n_columns} columns, {len(self.notes)} notes>"
+        )
 
     def _language(self, language: str | None) -> str:
         if language is None:
