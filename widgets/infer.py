@@ -99,8 +99,8 @@ MERGED_NOTES = {
 MOSTLY_SHARE = 0.8
 DATE_HINT_SHARE = 0.25
 
-_UNIVERSAL = pa.array(UNIVERSAL_MISSING, type=pa.large_string())
-_NUMERIC_ONLY = pa.array(NUMERIC_ONLY_MISSING, type=pa.large_string())
+# Powers of ten from 10 to 10**18, to count the digits of int64 values.
+_POWERS_OF_TEN = 10 ** np.arange(1, MAX_INTEGER_DIGITS + 1, dtype=np.int64)
 
 
 @dataclass
@@ -140,20 +140,16 @@ def infer_column(
     if not as_identifier and not as_date:
         # Fast path, before any trimming: whole numbers and empty fields only,
         # the most common numeric column.
-        empty = _numpy(pc.equal(array, ""))
-        integers = _whole_numbers(array, empty)
-        if integers is not None and integers.null_count < len(integers):
-            if _has_leading_zeros(array):
-                notes = [_leading_zeros_note(array, ~empty, name)]
-                return _text(
-                    array, array, empty, raw.index, name, notes, kind="identifier"
-                )
-            return TypedColumn(_int64_series(integers, raw.index), "integer", [])
+        fast = _whole_numbers(array, raw.index, name)
+        if fast is not None:
+            return fast
 
     stripped = pc.utf8_trim_whitespace(array)
     empty = _numpy(pc.equal(stripped, ""))
 
-    universal = _numpy(pc.is_in(stripped, value_set=_UNIVERSAL))
+    universal = _numpy(
+        pc.is_in(stripped, value_set=_value_set(UNIVERSAL_MISSING, stripped))
+    )
     text_notes = _marker_notes(stripped, universal, None, name)
     if as_identifier:
         notes = [*text_notes, _given_note(name)]
@@ -165,7 +161,9 @@ def infer_column(
     if as_date:
         return _forced_dates(array, stripped, universal, raw.index, name)
 
-    numeric_marker = _numpy(pc.is_in(stripped, value_set=_NUMERIC_ONLY))
+    numeric_marker = _numpy(
+        pc.is_in(stripped, value_set=_value_set(NUMERIC_ONLY_MISSING, stripped))
+    )
     missing = universal | numeric_marker
     present = ~missing
     if not present.any():
@@ -227,9 +225,12 @@ def _arrow(values: pd.Series) -> pa.Array:
     array = pa.array(values.array)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    if not pa.types.is_large_string(array.type):
-        array = array.cast(pa.large_string())
     return array
+
+
+def _value_set(values: tuple[str, ...], array: pa.Array) -> pa.Array:
+    """Return ``values`` as a pyarrow array of the string type of ``array``."""
+    return pa.array(values, type=array.type)
 
 
 def _numpy(mask: pa.Array) -> np.ndarray:
@@ -294,17 +295,6 @@ def _given_note(name: str) -> Note:
     )
 
 
-def _has_leading_zeros(integers: pa.Array) -> bool:
-    """Return whether some value of a column of plain integers starts with a zero."""
-    lengths = pc.utf8_length(integers)
-    zero = pc.and_(pc.starts_with(integers, "0"), pc.greater(lengths, 1))
-    signed = pc.and_(
-        pc.or_(pc.starts_with(integers, "-0"), pc.starts_with(integers, "+0")),
-        pc.greater(lengths, 2),
-    )
-    return bool(pc.any(pc.or_(zero, signed)).as_py())
-
-
 def _leading_zeros_note(stripped: pa.Array, present: np.ndarray, name: str) -> Note:
     leading = present & _numpy(pc.match_substring_regex(stripped, LEADING_ZERO))
     examples = _unique_examples(stripped, leading)
@@ -343,25 +333,38 @@ def _code_note(stripped: pa.Array, present: np.ndarray, name: str) -> Note | Non
     return None
 
 
-def _whole_numbers(values: pa.Array, empty: np.ndarray) -> pa.Array | None:
-    """Return the column as int64 (nulls for ``empty``) if every other value is an integer.
+def _whole_numbers(values: pa.Array, index: pd.Index, name: str) -> TypedColumn | None:
+    """Type a column of plain integers and empty fields, or return None if it is not one.
 
     pyarrow's cast accepts digits with an optional minus sign and nothing
-    else: no spaces, no plus sign, no separators.
+    else: no spaces, no plus sign, no separators. A value written with more
+    characters than its number needs has leading zeros (``"07025"``), which
+    makes the column a column of codes.
     """
-    if (pc.max(pc.utf8_length(values)).as_py() or 0) > MAX_INTEGER_DIGITS:
+    lengths = pc.utf8_length(values)
+    if (pc.max(lengths).as_py() or 0) > MAX_INTEGER_DIGITS:
+        return None
+    empty = _numpy(pc.equal(lengths, 0))
+    if empty.all():
         return None
     blanked = pc.if_else(pa.array(empty), pa.scalar(None, values.type), values)
     try:
-        return pc.cast(blanked, pa.int64())
+        integers = pc.cast(blanked, pa.int64())
     except pa.ArrowInvalid:
         return None
 
-
-def _int64_series(integers: pa.Array, index: pd.Index) -> pd.Series:
-    data = integers.fill_null(0).to_numpy(zero_copy_only=False)
-    mask = _numpy(integers.is_null())
-    return pd.Series(pd.arrays.IntegerArray(data, mask), index=index)
+    numbers = integers.fill_null(0).to_numpy(zero_copy_only=False)
+    if not numbers.flags.writeable:
+        # A zero-copy view of an arrow buffer is read-only; learners edit tables.
+        numbers = numbers.copy()
+    digits = 1 + np.searchsorted(_POWERS_OF_TEN, np.abs(numbers), side="right")
+    needed = digits + (numbers < 0)
+    written = lengths.to_numpy(zero_copy_only=False)
+    if (~empty & (written != needed)).any():
+        notes = [_leading_zeros_note(values, ~empty, name)]
+        return _text(values, values, empty, index, name, notes, kind="identifier")
+    series = pd.Series(pd.arrays.IntegerArray(numbers, empty), index=index)
+    return TypedColumn(series, "integer", [])
 
 
 def _text(
@@ -526,7 +529,9 @@ def _forced_dates(
     name: str,
 ) -> TypedColumn:
     """Read a column named in ``date_columns``; values that are not dates become missing."""
-    marker = _numpy(pc.is_in(stripped, value_set=_NUMERIC_ONLY))
+    marker = _numpy(
+        pc.is_in(stripped, value_set=_value_set(NUMERIC_ONLY_MISSING, stripped))
+    )
     present = ~(universal | marker)
     values = stripped.filter(pa.array(present))
     styles = dates.date_styles(values)
