@@ -644,7 +644,10 @@ def test_header_wider_than_ragged_rows():
 
 def test_report_repr_is_short():
     _, report = read("tab.tsv")
-    assert repr(report) == f"<ReadReport {quirk('tab.tsv')} (CSV): 2 rows × 2 columns, 1 notes>"
+    assert (
+        repr(report)
+        == f"<ReadReport {quirk('tab.tsv')} (CSV): 2 rows × 2 columns, 1 notes>"
+    )
 
 
 def test_fixed_width_dates_day_first():
@@ -661,3 +664,11 @@ def test_fixed_width_impossible_date():
     df, report = read_csv(b"date,n\n30/02/2019,1\n01/02/2019,2\n", language="en")
     assert df["date"].isna().tolist() == [True, False]
     assert "invalid_dates" in report.codes
+
+
+def test_excel_separator_line():
+    df, report = read("excel_separator_line.csv")
+    assert list(df.columns) == ["nom", "valeur"]
+    assert df["valeur"].tolist() == [1.5]
+    assert report.delimiter == ";"
+    assert "separator_line" in report.codes

@@ -1,9 +1,11 @@
 """Splitting decoded CSV text into columns of strings, and cleaning the header.
 
 Every field is kept as text here, and empty fields, like the fields that a
-short row lacks, are empty strings. :mod:`widgets.infer` types the columns. Well-formed files, where every data row has the same
-number of fields, are split by pyarrow's multithreaded CSV parser; ragged
-files go through the pandas C parser, which pads short rows.
+short row lacks, are empty strings. :mod:`widgets.infer` types the columns.
+
+pyarrow's multithreaded CSV parser splits well-formed files, where every
+data row has the same number of fields. Ragged files go through the
+pandas C parser, which pads short rows.
 """
 
 from __future__ import annotations

@@ -42,6 +42,8 @@ MARKUP_START = re.compile(
 # Typical sequences left when UTF-8 text was decoded as cp1252 and saved again.
 DOUBLE_ENCODED = re.compile("Ã[\u0080-\u00bf©¨ª«®´¹¢¤§‰€]")
 QUOTED = re.compile(r'"[^"]*"')
+# First line that Excel writes, and reads, to name the delimiter: "sep=;".
+EXCEL_SEPARATOR_LINE = re.compile(r"\Asep=(.)[ \t]*\r?\n")
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,26 @@ def detect_delimiter(text: str, delimiter: str | None) -> tuple[str, list[Note]]
         en=f"Detected delimiter: {best!r}.",
     )
     return best, [note]
+
+
+def remove_separator_line(text: str) -> tuple[str, str | None, list[Note]]:
+    """Remove an Excel ``sep=;`` first line; return the text, its delimiter and a note."""
+    match = EXCEL_SEPARATOR_LINE.match(text)
+    if match is None:
+        return text, None, []
+    delimiter = match.group(1)
+    note = Note(
+        "separator_line",
+        fr=(
+            f"Première ligne « sep={delimiter} » (indication de délimiteur écrite par "
+            "Excel) retirée; elle donne le délimiteur."
+        ),
+        en=(
+            f"First line 'sep={delimiter}' (delimiter hint written by Excel) removed; "
+            "it gives the delimiter."
+        ),
+    )
+    return text[match.end() :], delimiter, [note]
 
 
 def sample_lines(text: str) -> list[str]:

@@ -117,6 +117,7 @@ FILES: dict[str, bytes] = {
     "ragged_long.csv": utf8("a,b\n1,2\n3,4,5\n6,7\n"),
     "empty_rows.csv": utf8("a,b\n1,2\n,\n3,4\n"),
     "single_column.csv": utf8("nom\nA\nB\n"),
+    "excel_separator_line.csv": utf8("sep=;\r\nnom;valeur\r\nA;1,5\r\n"),
     # Files that are not readable tables.
     "empty.csv": b"",
     "blank.csv": codecs.BOM_UTF8 + b"  \r\n",
