@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from local_portal import serve
 
+from tests.local_portal import serve
 from widgets import cli
 from widgets import fetch as fetch_module
 from widgets.fetch import accepted_versions

@@ -12,8 +12,8 @@ import json
 import warnings
 
 import pytest
-from local_portal import closed_port_url, serve
 
+from tests.local_portal import closed_port_url, serve
 from widgets import fetch as fetch_module
 from widgets.errors import (
     ChecksumMismatchError,
