@@ -672,3 +672,53 @@ def test_excel_separator_line():
     assert df["valeur"].tolist() == [1.5]
     assert report.delimiter == ";"
     assert "separator_line" in report.codes
+
+
+def test_old_mac_line_endings():
+    df, report = read("mac_line_endings.csv")
+    assert df["région"].tolist() == ["Montérégie", "Estrie"]
+    assert df["n"].tolist() == [1, 2]
+    assert "line_endings" in report.codes
+
+
+def test_geojson_bad_point_coordinates():
+    document = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Point", "coordinates": "abc"},
+            },
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Point", "coordinates": [None, 2]},
+            },
+        ],
+    }
+    df, _ = read_geojson(json.dumps(document).encode())
+    assert df["longitude"].isna().tolist() == [True, True]
+    assert df["latitude"].isna().tolist() == [True, True]
+
+
+def test_geojson_nested_and_mixed_properties():
+    document = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"liste": [1, 2], "n": 1},
+                "geometry": None,
+            },
+            {
+                "type": "Feature",
+                "properties": {"liste": [3], "n": "deux"},
+                "geometry": None,
+            },
+        ],
+    }
+    df, report = read_geojson(json.dumps(document).encode())
+    assert df["liste"].tolist() == [[1, 2], [3]]
+    assert df["n"].tolist() == [1, "deux"]
+    assert [note.code for note in report.notes[:2]] == ["nested_values", "mixed_types"]

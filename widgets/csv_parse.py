@@ -14,6 +14,7 @@ import csv
 import io
 import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +38,7 @@ TEXT_DTYPE = pd.StringDtype(na_value=np.nan)
 BLANK_NAME = "colonne_{position}"
 # Enough text for the header or the first data row of any real file.
 SAMPLE_CHARACTERS = 1_000_000
+LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
 LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\r?\n)+")
 
 
@@ -72,6 +74,7 @@ def split_csv(
         parser rejects it.
     """
     text = LEADING_BLANK_LINES.sub("", text)
+    text, line_notes = _normalize_line_ends(text)
     header = _first_row(text, delimiter)
     header_width = len(header)
     columns = _parse_uniform_rows(text, delimiter)
@@ -103,7 +106,10 @@ def split_csv(
 
     names, header_notes = clean_header(header)
     return StringTable(
-        names=names, original_names=header, columns=columns, notes=header_notes + notes
+        names=names,
+        original_names=header,
+        columns=columns,
+        notes=line_notes + header_notes + notes,
     )
 
 
@@ -223,15 +229,32 @@ def _exact_row_widths(text: str, delimiter: str) -> np.ndarray:
     """Count the fields of each row with the csv module (slower, exact)."""
     widths = [
         len(row)
-        for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         if row and not (len(row) == 1 and not row[0].strip())
     ]
     return np.array(widths or [0], dtype=np.int64)
 
 
+def _normalize_line_ends(text: str) -> tuple[str, list[Note]]:
+    """Turn lone carriage returns, the line ends of old Mac files, into newlines."""
+    if "\r" not in text or LONE_CARRIAGE_RETURN.search(text) is None:
+        return text, []
+    note = Note(
+        "line_endings",
+        fr=(
+            "Des lignes se terminent par un retour chariot seul (CR, ancien format "
+            "Mac) : remplacé par un saut de ligne."
+        ),
+        en="Some lines end with a lone carriage return (CR, old Mac format): replaced by a newline.",
+    )
+    return LONE_CARRIAGE_RETURN.sub("\n", text), [note]
+
+
 def _first_row(text: str, delimiter: str) -> list[str]:
     """Return the fields of the first non-empty row of ``text``."""
-    for row in csv.reader(io.StringIO(text[:SAMPLE_CHARACTERS]), delimiter=delimiter):
+    for row in csv.reader(
+        io.StringIO(text[:SAMPLE_CHARACTERS], newline=""), delimiter=delimiter
+    ):
         if row:
             return row
     return []
@@ -286,26 +309,33 @@ def _parse_with_pyarrow(
 def _parse_with_pandas(
     text: str, delimiter: str, width: int, source: str, language: str | None
 ) -> tuple[list[str], list[pd.Series]]:
-    """Split every row with the pandas C parser, padding short rows with ``""``."""
+    """Split every row with the pandas C parser, padding short rows with ``""``.
+
+    ``width`` is an estimate of the widest row. pandas drops the extra fields
+    of a wider row with only a warning, so the warning is raised as an error
+    and the exact widths are counted before a second try.
+    """
     for attempt in range(2):
         try:
-            frame = pd.read_csv(
-                io.StringIO(text),
-                sep=delimiter,
-                header=None,
-                names=list(range(max(width, 1))),
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                index_col=False,
-                engine="c",
-            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(
+                    io.StringIO(text),
+                    sep=delimiter,
+                    header=None,
+                    names=list(range(max(width, 1))),
+                    dtype=str,
+                    keep_default_na=False,
+                    na_filter=False,
+                    index_col=False,
+                    engine="c",
+                )
             break
-        except pd.errors.ParserError as error:
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
             message = str(error)
             if "EOF inside string" in message:
                 raise _truncated_error(source, message, language) from error
-            if attempt == 0 and "Expected" in message:
+            if attempt == 0:
                 width = int(_exact_row_widths(text, delimiter).max())
                 continue
             raise read_error(

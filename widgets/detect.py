@@ -425,6 +425,8 @@ def _decode_legacy(
     raw: RawFile, error: UnicodeDecodeError
 ) -> tuple[str, str, list[Note]]:
     """Decode a file that is not UTF-8, with cp1252 or else Latin-1."""
+    # NOTE: Mac Roman files (old Excel for Mac) also land here and decode as
+    # cp1252 without error, so their accents come out wrong ("é" as "Ž").
     byte = raw.data[error.start : error.start + 1].hex()
     try:
         text = raw.data.decode("cp1252")

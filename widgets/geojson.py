@@ -156,14 +156,23 @@ def _property_column(values: list, name: str) -> tuple[pd.Series, str, list[Note
             pd.Series(values, dtype=TEXT_DTYPE), name, date_hint=DATE_HINT
         )
         return typed.values, typed.kind, typed.notes
-    listed = ", ".join(sorted(_json_type(kind) for kind in types))
-    note = Note(
-        "mixed_types",
-        fr=f"Propriété « {name} » : types JSON mêlés ({listed}), gardés tels quels (objets Python).",
-        en=f"Property '{name}': mixed JSON types ({listed}), kept as they are (Python objects).",
-        column=name,
-        level=WARNING,
-    )
+    listed = ", ".join(sorted({_json_type(kind) for kind in types}))
+    if len(types) > 1:
+        note = Note(
+            "mixed_types",
+            fr=f"Propriété « {name} » : types JSON mêlés ({listed}), gardés tels quels (objets Python).",
+            en=f"Property '{name}': mixed JSON types ({listed}), kept as they are (Python objects).",
+            column=name,
+            level=WARNING,
+        )
+    else:
+        note = Note(
+            "nested_values",
+            fr=f"Propriété « {name} » : valeurs imbriquées ({listed}), gardées telles quelles (objets Python).",
+            en=f"Property '{name}': nested values ({listed}), kept as they are (Python objects).",
+            column=name,
+            level=WARNING,
+        )
     return pd.Series(values, dtype=object), "mixed", [note]
 
 
@@ -249,10 +258,8 @@ def _geometry_columns(
     longitude = np.full(n_features, np.nan)
     latitude = np.full(n_features, np.nan)
     for position, (kind, geometry) in enumerate(zip(types, geometries)):
-        if kind == "Point":
-            coordinates = geometry.get("coordinates") or []
-            if len(coordinates) >= 2:
-                longitude[position], latitude[position] = coordinates[0], coordinates[1]
+        if kind == "Point" and _is_position(geometry.get("coordinates")):
+            longitude[position], latitude[position] = geometry["coordinates"][:2]
     longitude, latitude = _to_lon_lat(longitude, latitude, geometries, document, report)
 
     columns = {
@@ -369,7 +376,18 @@ def _first_position(geometry: object) -> list | None:
         and isinstance(coordinates[0], list)
     ):
         coordinates = coordinates[0]
-    is_pair = isinstance(coordinates, list) and len(coordinates) >= 2
-    if is_pair and all(isinstance(value, (int, float)) for value in coordinates[:2]):
+    if _is_position(coordinates):
         return coordinates
     return None
+
+
+def _is_position(coordinates: object) -> bool:
+    """Return whether ``coordinates`` is a GeoJSON position: two numbers or more."""
+    return (
+        isinstance(coordinates, list)
+        and len(coordinates) >= 2
+        and all(
+            isinstance(value, (int, float)) and not isinstance(value, bool)
+            for value in coordinates[:2]
+        )
+    )

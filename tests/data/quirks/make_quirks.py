@@ -118,6 +118,7 @@ FILES: dict[str, bytes] = {
     "empty_rows.csv": utf8("a,b\n1,2\n,\n3,4\n"),
     "single_column.csv": utf8("nom\nA\nB\n"),
     "excel_separator_line.csv": utf8("sep=;\r\nnom;valeur\r\nA;1,5\r\n"),
+    "mac_line_endings.csv": utf8("région;n\rMontérégie;1\rEstrie;2\r"),
     # Files that are not readable tables.
     "empty.csv": b"",
     "blank.csv": codecs.BOM_UTF8 + b"  \r\n",
