@@ -2,10 +2,10 @@
 
 Lessons show a request before they run it, so a learner can paste it in a
 browser or a terminal. The URL and the command name the portal's API by
-default, because a reader of the static site can open them there; the
+default, because a reader of the static site can open them there. The
 lesson then runs the same action and parameters through
 :class:`widgets.portal.PortalClient`, which reads ``DONNEESQC_API`` and may
-be pointed at the course's offline replica.
+point at the course's offline replica.
 
 Parameters are encoded exactly as the client encodes them
 (:func:`widgets.portal.encode_params`): dicts and lists as JSON, ``fields``
