@@ -41,6 +41,7 @@ GROUP_OF_ROLE = {
     "grader": "graders",
     "learner": "learners",
 }
+FORMGRADER_MODES = ("managed", "external", "none")
 
 # Scopes of the token each single-user server gets. The course list of
 # nbgrader (in an instructor's server) calls /services/<course_id> with it;
@@ -87,6 +88,14 @@ class CourseSettings:
     allow_root
         Adds ``--allow-root`` to the servers' arguments, for a test hub where
         every user is root (``DONNEESQC_HUB_ALLOW_ROOT=1``).
+    formgrader_mode
+        ``managed``: the hub starts the formgrader; ``external``: it runs
+        elsewhere (a Kubernetes Deployment) and the hub only registers it,
+        with ``formgrader_api_token``; ``none``: no formgrader service
+        (``DONNEESQC_FORMGRADER``).
+    formgrader_api_token
+        Token an external formgrader uses with the hub API
+        (``DONNEESQC_FORMGRADER_API_TOKEN``).
     """
 
     course_id: str = "donneesqc"
@@ -102,6 +111,8 @@ class CourseSettings:
     jupyter_config: Path = HERE / "jupyter"
     autograde_timeout: int = 60
     allow_root: bool = False
+    formgrader_mode: str = "managed"
+    formgrader_api_token: str = ""
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> CourseSettings:
@@ -132,6 +143,8 @@ class CourseSettings:
                 )
             ),
             allow_root=environ.get("DONNEESQC_HUB_ALLOW_ROOT", "") == "1",
+            formgrader_mode=read_formgrader_mode(environ),
+            formgrader_api_token=environ.get("DONNEESQC_FORMGRADER_API_TOKEN", ""),
         )
 
     def members(self, role: str) -> list[str]:
@@ -146,6 +159,28 @@ class CourseSettings:
         """
         folders = [self.jupyter_config / role_folder, self.jupyter_config / "system"]
         return os.pathsep.join(str(folder) for folder in folders)
+
+
+def read_formgrader_mode(environ: dict[str, str]) -> str:
+    """Return ``DONNEESQC_FORMGRADER`` (default ``managed``), checked.
+
+    Raises
+    ------
+    ValueError
+        If the value is not one of the modes, or ``external`` has no token.
+    """
+    mode = environ.get("DONNEESQC_FORMGRADER", "managed").strip().lower() or "managed"
+    if mode not in FORMGRADER_MODES:
+        raise ValueError(
+            f"Invalid DONNEESQC_FORMGRADER={mode!r}: use one of "
+            f"{', '.join(FORMGRADER_MODES)}."
+        )
+    if mode == "external" and not environ.get("DONNEESQC_FORMGRADER_API_TOKEN"):
+        raise ValueError(
+            "DONNEESQC_FORMGRADER=external needs DONNEESQC_FORMGRADER_API_TOKEN, the "
+            "token the formgrader server also gets (openssl rand -hex 32)."
+        )
+    return mode
 
 
 def read_roster(environ: dict[str, str]) -> dict[str, str]:
@@ -257,10 +292,23 @@ def course_environment(settings: CourseSettings) -> dict[str, str]:
 def formgrader_service(settings: CourseSettings) -> dict:
     """Return the formgrader entry of ``JupyterHub.services``.
 
-    The formgrader is a ``jupyterhub-singleuser`` server run by the hub in
-    the parent of the course directory (nbgrader requires the course
-    directory to sit inside the server's root folder).
+    Managed, the formgrader is a ``jupyterhub-singleuser`` server run by the
+    hub in the parent of the course directory (nbgrader requires the course
+    directory to sit inside the server's root folder). External, the hub
+    only routes ``/services/<course_id>`` to its address and lets it log
+    users in with the shared token.
     """
+    service = {
+        "name": settings.course_id,
+        "url": settings.formgrader_url,
+        "oauth_no_confirm": True,
+        "display": True,
+        "info": {"description": f"nbgrader formgrader of {settings.course_id}"},
+    }
+    if settings.formgrader_mode == "external":
+        service["api_token"] = settings.formgrader_api_token
+        return service
+
     command = list(settings.singleuser_command)
     if settings.allow_root:
         command.append("--allow-root")
@@ -272,16 +320,13 @@ def formgrader_service(settings: CourseSettings) -> dict:
             "JUPYTERHUB_DEFAULT_URL": "/lab",
         }
     )
-    service = {
-        "name": settings.course_id,
-        "url": settings.formgrader_url,
-        "command": command,
-        "cwd": str(settings.course_dir.parent),
-        "environment": environment,
-        "oauth_no_confirm": True,
-        "display": True,
-        "info": {"description": f"nbgrader formgrader of {settings.course_id}"},
-    }
+    service.update(
+        {
+            "command": command,
+            "cwd": str(settings.course_dir.parent),
+            "environment": environment,
+        }
+    )
     if settings.grader_account:
         service["user"] = settings.grader_account
     return service
@@ -301,11 +346,18 @@ def role_of(spawner) -> str:
 
 
 def make_pre_spawn_hook(settings: CourseSettings):
-    """Return a ``Spawner.pre_spawn_hook`` that points a server at its role's config."""
+    """Return a ``Spawner.pre_spawn_hook`` that gives a server the course's environment.
+
+    The hook sets the variables on each spawner rather than in
+    ``Spawner.environment``: a spawner class's own ``environment`` setting
+    (``KubeSpawner.environment`` on Kubernetes) would hide the base class's.
+    """
+    course = course_environment(settings)
 
     def pre_spawn_hook(spawner) -> None:
         role = role_of(spawner)
         environment = dict(spawner.environment)
+        environment.update(course)
         environment["JUPYTER_CONFIG_PATH"] = settings.config_path(role)
         spawner.environment = environment
         spawner.log.info(
@@ -370,8 +422,10 @@ def configure_course(c, settings: CourseSettings | None = None) -> CourseSetting
     Returns the settings used.
     """
     settings = settings or CourseSettings.from_environment()
-    for warning in check_host(settings):
-        logger.warning("%s", warning)
+    if settings.formgrader_mode == "managed":
+        # Only a managed formgrader shares the servers' file system with the hub.
+        for warning in check_host(settings):
+            logger.warning("%s", warning)
 
     # update() and extend() work on a value set earlier in the file and on an
     # unset one alike (traitlets then merges them when the hub loads).
@@ -379,9 +433,9 @@ def configure_course(c, settings: CourseSettings | None = None) -> CourseSetting
         c.Authenticator.allowed_users.update(settings.roster)
     c.JupyterHub.load_groups.update(course_groups(settings))
     c.JupyterHub.load_roles.extend(course_roles(settings))
-    c.JupyterHub.services.extend([formgrader_service(settings)])
+    if settings.formgrader_mode != "none":
+        c.JupyterHub.services.extend([formgrader_service(settings)])
 
-    c.Spawner.environment.update(course_environment(settings))
     c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings)
     c.Spawner.server_token_scopes = server_token_scopes(settings)
     c.Spawner.default_url = "/lab"

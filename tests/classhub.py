@@ -96,6 +96,7 @@ class Hub:
     course_id: str
     roster: dict[str, list[str]]
     autograde_timeout: int = 10
+    pythonpath: str = str(ROOT)
     url: str = ""
     process: subprocess.Popen | None = None
     children: dict[int, float] = field(default_factory=dict)
@@ -140,7 +141,7 @@ class Hub:
                 "DONNEESQC_EXCHANGE": str(self.exchange),
                 "DONNEESQC_FORMGRADER_URL": f"http://127.0.0.1:{formgrader_port}",
                 "DONNEESQC_AUTOGRADE_TIMEOUT": str(self.autograde_timeout),
-                "PYTHONPATH": str(ROOT),
+                "PYTHONPATH": self.pythonpath,
             }
         )
         for group, names in self.roster.items():
