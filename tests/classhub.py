@@ -97,7 +97,10 @@ class Hub:
     roster: dict[str, list[str]]
     autograde_timeout: int = 10
     pythonpath: str = str(ROOT)
+    extra_environment: dict[str, str] = field(default_factory=dict)
     url: str = ""
+    api_url: str = ""
+    formgrader_url: str = ""
     process: subprocess.Popen | None = None
     children: dict[int, float] = field(default_factory=dict)
 
@@ -118,11 +121,13 @@ class Hub:
             free_port() for _ in range(4)
         )
         self.url = f"http://127.0.0.1:{public_port}"
+        self.api_url = f"http://127.0.0.1:{api_port}"
+        self.formgrader_url = f"http://127.0.0.1:{formgrader_port}"
         environment = dict(os.environ)
         environment.update(
             {
                 "DONNEESQC_HUB_BIND_URL": self.url,
-                "DONNEESQC_HUB_API_URL": f"http://127.0.0.1:{api_port}",
+                "DONNEESQC_HUB_API_URL": self.api_url,
                 "DONNEESQC_HUB_PROXY_API_URL": f"http://127.0.0.1:{proxy_port}",
                 "DONNEESQC_HUB_PROXY_COMMAND": str(proxy_command()),
                 "DONNEESQC_HUB_STATE_DIR": str(self.folder / "state"),
@@ -139,13 +144,14 @@ class Hub:
                 "DONNEESQC_COURSE_ID": self.course_id,
                 "DONNEESQC_COURSE_DIR": str(self.course_dir),
                 "DONNEESQC_EXCHANGE": str(self.exchange),
-                "DONNEESQC_FORMGRADER_URL": f"http://127.0.0.1:{formgrader_port}",
+                "DONNEESQC_FORMGRADER_URL": self.formgrader_url,
                 "DONNEESQC_AUTOGRADE_TIMEOUT": str(self.autograde_timeout),
                 "PYTHONPATH": self.pythonpath,
             }
         )
         for group, names in self.roster.items():
             environment[f"DONNEESQC_{group.upper()}"] = ",".join(names)
+        environment.update(self.extra_environment)
         return environment
 
     def start(self, timeout: float = 90) -> None:
@@ -503,3 +509,84 @@ def error_names(path: Path, grade_id: str) -> list[str]:
         if _nbgrader(cell).get("grade_id") == grade_id:
             return [output.get("ename", "") for output in cell.get("outputs", [])]
     return []
+
+
+# ---------------------------------------------------------------------------
+# The formgrader of deploy/z2jh/formgrader.yaml, run on this machine
+
+IMAGE_JUPYTER_CONFIG = "/etc/donneesqc/jupyter"
+
+
+def manifest_container(path: Path) -> dict:
+    """Return the formgrader container of the Deployment in ``path``."""
+    import yaml
+
+    for document in yaml.safe_load_all(path.read_text("utf-8")):
+        if document and document.get("kind") == "Deployment":
+            return document["spec"]["template"]["spec"]["containers"][0]
+    raise LookupError(f"No Deployment in {path}.")
+
+
+def external_formgrader_environment(hub: Hub, container: dict, token: str) -> dict:
+    """Return the container's environment, with this machine's addresses and folders.
+
+    Only values that name a Kubernetes address or a folder of the image
+    change; the service name, prefix, OAuth client and course id are the
+    manifest's own.
+    """
+    local = {
+        "JUPYTERHUB_API_TOKEN": token,
+        "JUPYTERHUB_API_URL": f"{hub.api_url}/hub/api",
+        "JUPYTERHUB_SERVICE_URL": hub.formgrader_url,
+        "DONNEESQC_COURSE_DIR": str(hub.course_dir),
+        "DONNEESQC_EXCHANGE": str(hub.exchange),
+    }
+    environment = dict(os.environ)
+    environment["PATH"] = os.pathsep.join(
+        [str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)]
+    )
+    environment["PYTHONPATH"] = hub.pythonpath
+    environment.pop("DONNEESQC_MIRROR", None)
+    for item in container["env"]:
+        name = item["name"]
+        if name in local:
+            environment[name] = local[name]
+        elif name == "DONNEESQC_MIRROR":
+            continue
+        else:
+            environment[name] = item["value"].replace(
+                IMAGE_JUPYTER_CONFIG, str(DEPLOY / "jupyter")
+            )
+    return environment
+
+
+def start_external_formgrader(hub: Hub, manifest: Path, token: str) -> subprocess.Popen:
+    """Start the formgrader of ``manifest`` against ``hub``, as root, logging to the hub log."""
+    container = manifest_container(manifest)
+    command = [
+        str(Path(sys.executable).parent / container["command"][0]),
+        *container["command"][1:],
+        "--allow-root",
+    ]
+    log = open(hub.folder / "formgrader.log", "wb")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(
+        command,
+        cwd=hub.course_dir.parent,
+        env=external_formgrader_environment(hub, container, token),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+    return process
+
+
+def stop_process(process: subprocess.Popen, grace: float = 20) -> None:
+    """Stop ``process`` by its pid: SIGTERM, then SIGKILL after ``grace`` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

@@ -23,12 +23,14 @@ import csv
 import json
 import logging
 import os
+import secrets
 import shutil
 import subprocess
 import sys
 import time
 
 import pytest
+import requests
 
 from tests import classhub
 from tests.classhub import Hub, UserSession
@@ -368,3 +370,57 @@ def _export_grades(hub: Hub) -> dict[str, dict]:
     )
     with open(output, newline="", encoding="utf-8") as handle:
         return {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
+def test_external_formgrader(tmp_path):
+    """The Kubernetes formgrader: an external service started from formgrader.yaml's env."""
+    try:
+        classhub.proxy_command()
+    except classhub.SetupError as error:
+        pytest.skip(str(error))
+    token = secrets.token_hex(32)
+    course = Hub(
+        folder=tmp_path,
+        course_id=COURSE_ID,
+        roster={"instructors": [INSTRUCTOR], "learners": ["alice"]},
+        extra_environment={
+            "DONNEESQC_FORMGRADER": "external",
+            "DONNEESQC_FORMGRADER_API_TOKEN": token,
+        },
+    )
+    course.course_dir.mkdir(parents=True)
+    course.exchange.mkdir(mode=0o777)
+    formgrader = None
+    try:
+        course.start()
+        manifest = classhub.DEPLOY / "z2jh" / "formgrader.yaml"
+        formgrader = classhub.start_external_formgrader(course, manifest, token)
+        course.wait_for(
+            lambda: (
+                requests.get(
+                    course.formgrader_url + "/services/donneesqc/api", timeout=5
+                ).ok
+            ),
+            120,
+            "the external formgrader",
+        )
+        instructor = UserSession(course, INSTRUCTOR)
+        learner = UserSession(course, "alice")
+        for session in (instructor, learner):
+            assert session.login().status_code == 302
+        status = "formgrader/api/status"
+        assert (
+            instructor.http.get(instructor.service_url(status), timeout=60).status_code
+            == 200
+        )
+        assert (
+            learner.http.get(learner.service_url(status), timeout=60).status_code == 403
+        )
+    finally:
+        if formgrader is not None:
+            classhub.stop_process(formgrader)
+        course.stop()
+        ARTIFACTS.mkdir(exist_ok=True)
+        for name in ("hub.log", "formgrader.log"):
+            if (tmp_path / name).exists():
+                shutil.copy(tmp_path / name, ARTIFACTS / f"external-{name}")
