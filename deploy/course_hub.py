@@ -430,7 +430,7 @@ def configure_course(c, settings: CourseSettings | None = None) -> CourseSetting
     # update() and extend() work on a value set earlier in the file and on an
     # unset one alike (traitlets then merges them when the hub loads).
     if settings.roster:
-        c.Authenticator.allowed_users.update(settings.roster)
+        c.Authenticator.allowed_users.update(set(settings.roster))
     c.JupyterHub.load_groups.update(course_groups(settings))
     c.JupyterHub.load_roles.extend(course_roles(settings))
     if settings.formgrader_mode != "none":
