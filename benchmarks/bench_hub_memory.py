@@ -5,11 +5,11 @@ class test):
 
     python benchmarks/bench_hub_memory.py [--lesson book/fr/lessons/02-explore.md]
 
-It starts JupyterHub from deploy/jupyterhub_config.py on 127.0.0.1 (the test
-setup of tests/test_class_hub.py: one user, simple spawner), logs a learner
-in through /hub/login, starts a kernel in the learner's server through the
-Jupyter server API, and runs every code cell of the lesson in it. Then it
-reads from /proc, through psutil:
+It starts JupyterHub from deploy/jupyterhub_config.py on 127.0.0.1, set up
+as in tests/test_class_hub.py (one user, simple spawner). A learner logs in
+through /hub/login, the script starts a kernel in the learner's server
+through the Jupyter server API, and runs every code cell of the lesson in
+it. Then it reads from /proc, through psutil:
 
 * RSS of the single-user server and of the kernel (resident memory, shared
   libraries counted in full: an upper bound per learner);
@@ -80,7 +80,7 @@ def memory(process: psutil.Process) -> dict[str, float]:
 def run_lesson(connection_file: Path, lesson: Path | None) -> tuple[int, list[str]]:
     """Run the code cells of ``lesson`` in the kernel; return (cells run, errors).
 
-    With no lesson, only wait until the kernel answers.
+    With no lesson, only wait until the kernel responds.
     """
     notebook = jupytext.read(lesson) if lesson else jupytext.reads("", fmt="md")
     client = BlockingKernelClient(connection_file=str(connection_file))

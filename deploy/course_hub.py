@@ -1,26 +1,29 @@
 """The course's part of a JupyterHub configuration: groups, roles, formgrader, spawner.
 
-``deploy/jupyterhub_config.py`` (a hub on one server) and the TLJH snippet
-``deploy/tljh/jupyterhub_config.d/donneesqc.py`` both call
-:func:`configure_course`; each of them chooses its own authenticator, spawner
-and addresses. Every setting is read from an environment variable (see
-:class:`CourseSettings`), so the same files serve any host.
+``deploy/jupyterhub_config.py`` (a hub on one server), the TLJH snippet
+``deploy/tljh/jupyterhub_config.d/donneesqc.py`` and the Helm values
+``deploy/z2jh/values.yaml`` all call :func:`configure_course`; each of them
+chooses its own authenticator, spawner and addresses. Every setting is read
+from an environment variable (see :class:`CourseSettings`), so the same
+files serve any host.
 
 What it sets up, for one course whose nbgrader ``course_id`` is
 ``DONNEESQC_COURSE_ID``:
 
 * three JupyterHub groups, ``instructors``, ``graders`` and ``learners``,
   filled from a roster;
-* two roles: instructors reach the formgrader service and the learners'
-  servers (to help a learner, start or stop a server, manage the learners
-  group); graders reach the formgrader service only. Learners keep the
-  default ``user`` role, which grants nothing outside their own server;
-* the formgrader as a hub-managed service named after the course (nbgrader's
-  course list finds a formgrader at ``/services/<course_id>``), a
-  ``jupyterhub-singleuser`` server running in the course directory;
+* two roles. Instructors reach the formgrader service and the learners'
+  servers, to help a learner, start or stop a server and manage the
+  learners group. Graders reach the formgrader service only. Learners keep
+  the default ``user`` role, which grants nothing outside their own server;
+* the formgrader as a service named after the course, because nbgrader's
+  course list looks for a formgrader at ``/services/<course_id>``. The hub
+  starts it (a ``jupyterhub-singleuser`` server in the course directory) or
+  only registers it when it runs elsewhere;
 * the environment of every single-user server: the course id, the exchange,
   the read-only data mirror, and ``JUPYTER_CONFIG_PATH`` pointing at the
-  Jupyter configuration of the user's role (``deploy/jupyter/<role>``).
+  Jupyter configuration of the user's role in ``deploy/jupyter``
+  (``learner`` or ``staff``, then ``system``).
 """
 
 from __future__ import annotations
@@ -89,10 +92,11 @@ class CourseSettings:
         Adds ``--allow-root`` to the servers' arguments, for a test hub where
         every user is root (``DONNEESQC_HUB_ALLOW_ROOT=1``).
     formgrader_mode
-        ``managed``: the hub starts the formgrader; ``external``: it runs
-        elsewhere (a Kubernetes Deployment) and the hub only registers it,
-        with ``formgrader_api_token``; ``none``: no formgrader service
-        (``DONNEESQC_FORMGRADER``).
+        Where the formgrader runs (``DONNEESQC_FORMGRADER``). With
+        ``managed``, the hub starts it. With ``external``, it runs elsewhere
+        (a Kubernetes Deployment) and the hub only registers it, with
+        ``formgrader_api_token``. With ``none``, there is no formgrader
+        service.
     formgrader_api_token
         Token an external formgrader uses with the hub API
         (``DONNEESQC_FORMGRADER_API_TOKEN``).
@@ -335,9 +339,9 @@ def formgrader_service(settings: CourseSettings) -> dict:
 def role_of(spawner) -> str:
     """Return the role folder for the user of ``spawner``.
 
-    Learners get ``learner``; instructors and graders get ``staff`` (their
-    own server lists the course's formgrader; the formgrader itself is the
-    service); a user in no course group is treated as a learner.
+    Learners get ``learner``, and so does a user in no course group.
+    Instructors and graders get ``staff``: their own server lists the
+    course's formgrader, which runs as the service.
     """
     groups = {group.name for group in spawner.user.groups}
     if groups & {GROUP_OF_ROLE["instructor"], GROUP_OF_ROLE["grader"]}:

@@ -69,7 +69,7 @@ c.JupyterHub.db_url = f"sqlite:///{state_dir / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(state_dir / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(state_dir / "jupyterhub-proxy.pid")
 
-# Who can log in: the roster (set by configure_course) plus the admins.
+# Logins: the roster (allowed by configure_course) and the admins.
 c.JupyterHub.authenticator_class = _environment("DONNEESQC_HUB_AUTHENTICATOR", "pam")
 admins = {name.strip() for name in _environment("DONNEESQC_HUB_ADMINS").split(",")}
 admins.discard("")

@@ -37,9 +37,9 @@ if [[ -n "$grader_account" ]] && ! id "$grader_account" >/dev/null 2>&1; then
   echo "account created: $grader_account"
 fi
 
-# 3. The course directory, copied from exercises/ the first time only: after
-# that it holds the gradebook and the submissions. It holds the solutions, so
-# only its owner may read it.
+# 3. The course directory, copied from exercises/ the first time only, because
+# after that it contains the gradebook and the submissions. It contains the
+# solutions, so only its owner may read it.
 if [[ ! -d "$course_dir" ]]; then
   mkdir -p "$course_dir"
   if [[ -d "$project_dir/exercises/source" ]]; then
@@ -59,7 +59,7 @@ else
   echo "course directory kept: $course_dir"
 fi
 
-# 4. The data mirror: read in place by every learner, written by nobody.
+# 4. The data mirror: every learner reads it in place and no account writes to it.
 if [[ -n "$mirror_source" ]]; then
   mkdir -p "$mirror"
   if ! mountpoint -q "$mirror"; then

@@ -155,7 +155,7 @@ class Hub:
         return environment
 
     def start(self, timeout: float = 90) -> None:
-        """Start the hub and wait until its API answers."""
+        """Start the hub and wait until its API responds."""
         (self.folder / "state").mkdir(parents=True, exist_ok=True)
         environment = self.environment()
         log = open(self.folder / "hub.log", "wb")  # noqa: SIM115 (closed by stop())
@@ -287,7 +287,7 @@ class UserSession:
         )
 
     def open_server(self, timeout: float = 120) -> None:
-        """Ask the hub for the user's server and wait until it answers."""
+        """Ask the hub for the user's server and wait until it responds."""
         self.http.get(f"{self.hub.url}/hub/spawn", timeout=60)
 
         # A page, not an API path: only pages redirect to the hub's OAuth
@@ -430,8 +430,8 @@ def solution_code(source: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def last_answer_id(notebook) -> str:
-    """Return the grade id of the last autograded answer cell (a code solution cell)."""
+def last_solution_id(notebook) -> str:
+    """Return the grade id of the last code solution cell (not a manually graded one)."""
     answers = [
         _nbgrader(cell)["grade_id"]
         for cell in notebook.cells
@@ -443,7 +443,7 @@ def last_answer_id(notebook) -> str:
 
 
 def tests_after(notebook, answer_id: str) -> set[str]:
-    """Return the autograded test cells between ``answer_id`` and the next answer."""
+    """Return the autograded test cells between ``answer_id`` and the next solution cell."""
     found = False
     tests: set[str] = set()
     for cell in notebook.cells:
@@ -478,7 +478,7 @@ def answer(released: dict, source, kind: str) -> dict:
         for cell in source.cells
         if _nbgrader(cell).get("solution")
     }
-    broken = last_answer_id(source)
+    broken = last_solution_id(source)
     model = json.loads(json.dumps(released))
     for cell in model["content"]["cells"]:
         grade_id = _nbgrader(cell).get("grade_id")
@@ -498,7 +498,7 @@ def expected_scores(source, kind: str) -> dict[str, float]:
     points = autograded_points(source)
     if kind == "full":
         return points
-    failing = tests_after(source, last_answer_id(source))
+    failing = tests_after(source, last_solution_id(source))
     return {name: (0.0 if name in failing else value) for name, value in points.items()}
 
 
@@ -531,7 +531,7 @@ def external_formgrader_environment(hub: Hub, container: dict, token: str) -> di
     """Return the container's environment, with this machine's addresses and folders.
 
     Only values that name a Kubernetes address or a folder of the image
-    change; the service name, prefix, OAuth client and course id are the
+    change. The service name, prefix, OAuth client and course id stay the
     manifest's own.
     """
     local = {

@@ -6,8 +6,8 @@ each one gets its own home folder, and nbgrader takes the learner's identity
 from the hub user name (deploy/jupyter/learner/nbgrader_config.py).
 
 One instructor, one grader and three learners log in through /hub/login.
-The instructor drives the formgrader service through the hub (generate,
-release, collect, autograde, feedback); each learner drives the nbgrader
+The instructor drives the formgrader service through the hub: generate,
+release, collect, autograde, feedback. Each learner drives the nbgrader
 extension of their own server (fetch, submit, fetch feedback) and edits the
 notebook with the contents API, as the JupyterLab page does. One learner
 answers everything, one leaves the last question unanswered, one writes an
@@ -325,7 +325,7 @@ def test_class_hub_grading(hub, assignment):
                 )
 
     # The loop was stopped by the per-cell timeout, in the loop's own cell.
-    broken = classhub.last_answer_id(next(iter(notebooks.values())))
+    broken = classhub.last_solution_id(next(iter(notebooks.values())))
     loop_learner = next(name for name, kind in LEARNERS.items() if kind == "loop")
     autograded = hub.course_dir / "autograded" / loop_learner / assignment_id
     errors = classhub.error_names(autograded / next(iter(notebooks)), broken)

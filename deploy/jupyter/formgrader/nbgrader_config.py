@@ -1,7 +1,7 @@
 """nbgrader settings of the formgrader service, where instructors and graders work.
 
 The course directory (source/, release/, submitted/, autograded/, feedback/
-and gradebook.db) is DONNEESQC_COURSE_DIR. When it holds the course's own
+and gradebook.db) is DONNEESQC_COURSE_DIR. When it contains the course's own
 nbgrader_config.py (copied from exercises/), that file is loaded too, so the
 formgrader generates and grades assignments exactly as the course's tests do.
 """
