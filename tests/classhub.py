@@ -124,6 +124,9 @@ class Hub:
         self.api_url = f"http://127.0.0.1:{api_port}"
         self.formgrader_url = f"http://127.0.0.1:{formgrader_port}"
         environment = dict(os.environ)
+        snapshot = ROOT.parent / "shared" / "portal-snapshot"
+        if "DONNEESQC_MIRROR" not in environment and snapshot.is_dir():
+            environment["DONNEESQC_MIRROR"] = str(snapshot)
         environment.update(
             {
                 "DONNEESQC_HUB_BIND_URL": self.url,

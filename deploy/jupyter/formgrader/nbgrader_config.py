@@ -20,3 +20,8 @@ if course_dir:
     # root that file computes for itself.
     c.CourseDirectory.root = course_dir
 c.CourseDirectory.course_id = os.environ.get("DONNEESQC_COURSE_ID", "donneesqc")
+
+# The hub's time limit per cell wins over the course file's, so the people
+# who run the hub choose how long one submission may block the formgrader.
+if os.environ.get("DONNEESQC_AUTOGRADE_TIMEOUT"):
+    c.Execute.timeout = int(os.environ["DONNEESQC_AUTOGRADE_TIMEOUT"])
