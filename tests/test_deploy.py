@@ -350,6 +350,30 @@ def test_tljh_setup_syntax():
     assert completed.returncode == 0, completed.stderr
 
 
+def test_tljh_snippet_keeps_tljh_settings(monkeypatch, tmp_path):
+    # TLJH applies its own settings, then loads each snippet with load_subconfig.
+    for name, value in COURSE_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    main = tmp_path / "jupyterhub_config.py"
+    main.write_text(
+        "c = get_config()\n"
+        "c.JupyterHub.services = [{'name': 'cull-idle'}]\n"
+        "c.Authenticator.allowed_users = {'admin'}\n"
+        f"load_subconfig({str(TLJH / 'jupyterhub_config.d' / 'donneesqc.py')!r})\n",
+        "utf-8",
+    )
+    config = PyFileConfigLoader(main.name, path=str(tmp_path)).load_config()
+    services = [service["name"] for service in config.JupyterHub.services]
+    assert services == ["cull-idle", "cours101"]
+    assert config.Authenticator.allowed_users == {
+        "admin",
+        "prof",
+        "aide",
+        "alice",
+        "bruno",
+    }
+
+
 def test_tljh_snippet_path():
     snippet = (TLJH / "jupyterhub_config.d" / "donneesqc.py").read_text("utf-8")
     script = (TLJH / "setup.sh").read_text("utf-8")
