@@ -31,7 +31,6 @@ DEPLOY = ROOT / "deploy"
 PROXY_VERSION = "5.3.0"
 PROXY_FOLDER = ROOT / ".cache" / "hub-test"
 PASSWORD = "classe-de-test-2026"
-STUB_MARK = "raise NotImplementedError"
 INFINITE_LOOP = "while True:\n    pass\n"
 
 
