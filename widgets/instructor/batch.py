@@ -24,7 +24,11 @@ from pathlib import Path
 import nbformat
 
 from widgets.instructor.course import Course
-from widgets.instructor.inspection import inspect_graded, inspect_submission
+from widgets.instructor.inspection import (
+    inspect_graded,
+    inspect_submission,
+    repair_duplicate_ids,
+)
 from widgets.instructor.report import Record, read_report, write_report
 
 logger = logging.getLogger(__name__)
@@ -38,6 +42,8 @@ LOCKED_MARKERS = ("database is locked", "OperationalError")
 MAX_LOCK_RETRIES = 3
 ERROR_LINE = re.compile(r"\| ERROR\]\s*(.*)")
 HTML_TAG = re.compile(r"<[^>]+>")
+# nbgrader's error lines that only point at the traceback.
+GENERIC_ERRORS = ("There was an error processing", "Traceback", "Please see")
 
 
 class PreflightError(RuntimeError):
@@ -186,6 +192,9 @@ def _grade_one(
     if not gradable:
         _remove_graded(course, assignment, student)
         return
+    if "duplicate-grade-id" in record.codes:
+        for name in gradable:
+            repair_duplicate_ids(folder / name, record)
 
     arguments = ["autograde", assignment, "--student", student, "--force"]
     result = _run_with_retries(course, arguments, timeout, record)
@@ -317,17 +326,21 @@ def _record_for(student: str, collected: dict[str, str]) -> Record:
 
 
 def _error_summary(output: str) -> str:
-    """Return the nbgrader error lines of ``output``, shortened, or its last line."""
-    errors = [match.strip() for match in ERROR_LINE.findall(output) if match.strip()]
-    exception_lines = [
+    """Return the exception and the specific nbgrader error of ``output``, shortened."""
+    exceptions = [
         line.strip()
         for line in output.splitlines()
-        if re.match(r"\s*\w+(Error|Exception):", line)
+        if re.match(r"\s*[\w.]+(Error|Exception):", line)
     ]
-    summary = "; ".join(
-        (exception_lines[-1:] + errors[:2]) or output.strip().splitlines()[-1:]
-    )
-    return summary[:500]
+    errors = [
+        match.strip()
+        for match in ERROR_LINE.findall(output)
+        if match.strip() and not match.strip().startswith(GENERIC_ERRORS)
+    ]
+    parts = exceptions[-1:] + errors[:1]
+    if not parts:
+        parts = output.strip().splitlines()[-1:]
+    return "; ".join(parts)[:500]
 
 
 def _hidden_test_lines(course: Course, assignment: str) -> list[str]:

@@ -53,13 +53,40 @@ def inspect_submission(submitted: Path, release: Path, record: Record) -> bool:
     if not notebook.cells:
         record.flag(
             "no-cells",
-            f"{submitted.name} has no cells; test cells are added back and score 0",
+            f"{submitted.name} has no cells; it scores 0",
         )
         return True
 
     reference = _cells_by_id(nbformat.read(release, as_version=4))
     _compare_cells(notebook, reference, record)
     return True
+
+
+def repair_duplicate_ids(submitted: Path, record: Record) -> None:
+    """Strip the nbgrader metadata from every repeat of a grade id (a split cell).
+
+    nbgrader 0.9.6 keeps the first cell of an id and empties the metadata of
+    the others, which its own format check then rejects, failing the whole
+    submission. Without the metadata the repeated cells run as plain code.
+    """
+    notebook = nbformat.read(submitted, as_version=4)
+    seen: set[str] = set()
+    repaired = 0
+    for cell in notebook.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if not grade_id:
+            continue
+        if grade_id in seen:
+            del cell.metadata["nbgrader"]
+            repaired += 1
+        seen.add(grade_id)
+    if repaired:
+        nbformat.write(notebook, submitted)
+        logger.info(
+            "Removed nbgrader metadata from %d repeated cells of %s",
+            repaired,
+            submitted,
+        )
 
 
 def inspect_graded(graded: Path, record: Record) -> None:
@@ -88,7 +115,7 @@ def _compare_cells(
         if count > 1:
             record.flag(
                 "duplicate-grade-id",
-                f"{count} cells share the id {grade_id!r} (split cell?); nbgrader keeps the first",
+                f"{count} cells share the id {grade_id!r} (split cell?); the repeats run as plain code",
             )
     for grade_id in ids:
         if grade_id not in reference:

@@ -196,7 +196,7 @@ def _unpacked(source: Path, scratch: Path, records: list[Record]) -> Path | None
     with zipfile.ZipFile(source) as archive:
         for member in archive.infolist():
             target = (scratch / member.filename).resolve()
-            if member.is_dir() or not str(target).startswith(str(scratch.resolve())):
+            if member.is_dir() or not target.is_relative_to(scratch.resolve()):
                 continue
             if member.file_size > MAX_ZIP_MEMBER_BYTES:
                 records.append(
