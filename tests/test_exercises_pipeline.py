@@ -135,7 +135,7 @@ def graded(tmp_path_factory) -> Course:
         course, "grade", ASSIGNMENT, str(root / "inbox"), "--workers", "2"
     )
     (root / "grade-output.txt").write_text(result.stdout + result.stderr, "utf-8")
-    # Exit code 1 says that some submission failed (the empty file).
+    # Exit code 1 means that some submission failed (the empty file).
     assert result.returncode == 1, result.stdout + result.stderr
     return course
 

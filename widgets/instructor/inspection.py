@@ -3,7 +3,7 @@
 Before grading, a submission is compared with the release notebook: deleted,
 retyped, duplicated or edited nbgrader cells are listed (nbgrader repairs
 most of them, and the instructor should know). After grading, the outputs
-of the graded notebook say which cells timed out, which read a file that
+of the graded notebook show which cells timed out, which read a file that
 does not exist, and which did not parse.
 """
 
@@ -29,7 +29,7 @@ def inspect_submission(submitted: Path, release: Path, record: Record) -> bool:
     """Compare the submitted notebook with the release one and record the differences.
 
     Returns False when the submission cannot be graded at all (missing,
-    empty or not a notebook); the record then says why.
+    empty or not a notebook), and the record then holds the reason.
     """
     if not submitted.is_file():
         record.fail("missing-notebook", f"no file {submitted.name} in the submission")

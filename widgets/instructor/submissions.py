@@ -86,12 +86,12 @@ class Roster:
             student = self.ids_by_name[name]
         else:
             base = safe_student_id(name)
-            taken = set(self.ids_by_name.values())
+            used_ids = set(self.ids_by_name.values())
             student = base
-            if student in taken:
+            if student in used_ids:
                 student = f"{base}-{lms_id or _short_hash(name)}"
             counter = 2
-            while student in taken:
+            while student in used_ids:
                 student = f"{base}-{counter}"
                 counter += 1
             self.ids_by_name[name] = student
