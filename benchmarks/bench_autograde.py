@@ -5,13 +5,15 @@ copies of a freshly released scratch course:
 
 - baseline: ``nbgrader autograde ASSIGNMENT``, one process that grades the
   submissions one after the other;
-- batch: ``widgets.instructor.batch.autograde`` with ``--workers`` processes,
-  one ``nbgrader autograde --student ID`` process per submission, plus the
-  inspection before and after grading.
+- batch: ``widgets.instructor.batch.autograde`` with ``--workers`` worker
+  processes that load nbgrader once and grade one submission at a time
+  each, plus the inspection before and after grading.
 
-Prints submissions per minute, the ratio batch / baseline, and the peak
-resident memory of each grader's whole process tree (nbgrader plus kernels),
-sampled every 0.2 s. Run from the project root::
+Prints submissions per minute, the ratio batch / baseline, the CPU seconds
+each grader's process tree used per submission (from ``getrusage`` of the
+finished child processes, which other work on a shared machine does not
+inflate as it does wall time), and the peak resident memory of the whole
+process tree (nbgrader plus kernels), sampled every 0.2 s. Run from the project root::
 
     DONNEESQC_MIRROR=/path/to/mirror PYTHONPATH=. python benchmarks/bench_autograde.py --n 50
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -67,6 +70,12 @@ class PeakMemory:
                     continue
             self.peak = max(self.peak, total)
             time.sleep(SAMPLE_SECONDS)
+
+
+def children_cpu_seconds() -> float:
+    """Return the user and system CPU seconds of all finished, waited-for descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def make_course(root: Path, assignment: str, count: int, cell_timeout: int) -> Course:
@@ -150,25 +159,34 @@ def main() -> None:
         shutil.copytree(template.root, baseline_course.root)
         shutil.copytree(template.root, batch_course.root)
 
+        cpu_before = children_cpu_seconds()
         with PeakMemory() as baseline_memory:
             baseline_seconds = run_baseline(baseline_course, arguments.assignment)
+        baseline_cpu = children_cpu_seconds() - cpu_before
+        cpu_before = children_cpu_seconds()
         with PeakMemory() as batch_memory:
             batch_seconds, graded = run_batch(
                 batch_course, arguments.assignment, arguments.workers
             )
+        batch_cpu = children_cpu_seconds() - cpu_before
 
     baseline_rate = arguments.n / baseline_seconds * 60
     batch_rate = arguments.n / batch_seconds * 60
     print(
         f"assignment {arguments.assignment}, {arguments.n} submissions, {os.cpu_count()} cores"
     )
+    # Other work on the machine slows both graders: the load average shows how much.
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"load average (1, 5, 15 min) at the end: {load}")
     print(
         f"baseline  nbgrader autograde (sequential): {baseline_seconds:7.1f} s  "
-        f"{baseline_rate:5.1f} submissions/min  peak RSS {baseline_memory.peak / 2**20:6.0f} MiB"
+        f"{baseline_rate:5.1f} submissions/min  CPU {baseline_cpu / arguments.n:4.1f} s/submission  "
+        f"peak RSS {baseline_memory.peak / 2**20:6.0f} MiB"
     )
     print(
         f"batch     widgets.instructor ({arguments.workers} workers):  {batch_seconds:7.1f} s  "
-        f"{batch_rate:5.1f} submissions/min  peak RSS {batch_memory.peak / 2**20:6.0f} MiB  "
+        f"{batch_rate:5.1f} submissions/min  CPU {batch_cpu / arguments.n:4.1f} s/submission  "
+        f"peak RSS {batch_memory.peak / 2**20:6.0f} MiB  "
         f"({graded}/{arguments.n} graded)"
     )
     print(f"ratio batch / baseline throughput: {batch_rate / baseline_rate:.2f}")

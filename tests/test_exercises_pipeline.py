@@ -112,6 +112,7 @@ def submissions(course: Course, folder: Path) -> None:
         "huge-output": synthetic.huge_output(release, source),
         "missing-data": synthetic.local_file(release, source, answers[0], "velos"),
         "no-cells": synthetic.no_cells(release, source),
+        "fake-hidden": synthetic.fake_hidden_tests(release, source, answers[3]),
     }
     for learner, notebook in kinds.items():
         synthetic.write(notebook, folder / learner / NOTEBOOK)
@@ -242,6 +243,30 @@ def test_edited_test_max_unchanged(summary):
     assert summary["edited-test"]["max_score"] == summary["correct"]["max_score"]
 
 
+def test_edited_test_still_autograded(graded):
+    rows = read_csv_rows(graded.grades / f"{ASSIGNMENT}-questions.csv")
+    edited = [
+        row
+        for row in rows
+        if row["student_id"] == "edited-test" and row["cell"] == "q4-valeur"
+    ]
+    assert edited[0]["auto_score"] == "0"
+
+
+def test_fake_hidden_flagged(summary):
+    assert "hidden-tests-text" in summary["fake-hidden"]["codes"]
+
+
+def test_fake_hidden_graded(summary, autograded_max):
+    assert float(summary["fake-hidden"]["score"]) == autograded_max
+
+
+def test_fake_hidden_feedback_kept(graded):
+    assert (
+        graded.feedback / "fake-hidden" / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    ).is_file()
+
+
 def test_syntax_error_flagged(summary):
     assert "syntax-error" in summary["syntax-error"]["codes"]
 
@@ -328,6 +353,7 @@ def test_every_learner_in_csv(summary):
         "renamed",
         "helene-cote",
         "empty",
+        "fake-hidden",
     }
     assert expected <= set(summary)
 

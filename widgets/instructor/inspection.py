@@ -62,14 +62,20 @@ def inspect_submission(submitted: Path, release: Path, record: Record) -> bool:
     return True
 
 
-def repair_duplicate_ids(submitted: Path, record: Record) -> None:
-    """Strip the nbgrader metadata from every repeat of a grade id (a split cell).
+def repair_submission(submitted: Path, release: Path) -> int:
+    """Undo the metadata changes nbgrader would not undo, in place; return the cells fixed.
 
-    nbgrader 0.9.6 keeps the first cell of an id and empties the metadata of
-    the others, which its own format check then rejects, failing the whole
-    submission. Without the metadata the repeated cells run as plain code.
+    Two repairs, both needed with nbgrader 0.9.6:
+
+    - the repeats of a grade id (a split cell) lose their nbgrader metadata
+      and run as plain code. nbgrader empties that metadata instead, which its
+      own format check then rejects, failing the whole submission;
+    - every other nbgrader cell gets the release's metadata back. nbgrader
+      restores the points and the locked flag, but a test cell marked as a
+      solution would otherwise leave autograding for hand grading.
     """
     notebook = nbformat.read(submitted, as_version=4)
+    reference = _cells_by_id(nbformat.read(release, as_version=4))
     seen: set[str] = set()
     repaired = 0
     for cell in notebook.cells:
@@ -79,14 +85,19 @@ def repair_duplicate_ids(submitted: Path, record: Record) -> None:
         if grade_id in seen:
             del cell.metadata["nbgrader"]
             repaired += 1
+            continue
         seen.add(grade_id)
+        if grade_id in reference:
+            original = dict(reference[grade_id].metadata["nbgrader"])
+            if cell.metadata["nbgrader"] != original:
+                cell.metadata["nbgrader"] = original
+                repaired += 1
     if repaired:
         nbformat.write(notebook, submitted)
         logger.info(
-            "Removed nbgrader metadata from %d repeated cells of %s",
-            repaired,
-            submitted,
+            "Repaired the nbgrader metadata of %d cells of %s", repaired, submitted
         )
+    return repaired
 
 
 def inspect_graded(graded: Path, record: Record) -> None:

@@ -131,13 +131,14 @@ def split_cell(notebook: nbformat.NotebookNode, grade_id: str) -> nbformat.Noteb
 def edit_test_cell(
     notebook: nbformat.NotebookNode, grade_id: str
 ) -> nbformat.NotebookNode:
-    """Return ``notebook`` with the test ``grade_id`` emptied, worth 100 points and unlocked."""
+    """Return ``notebook`` with the test ``grade_id`` emptied, worth 100 points, unlocked and marked as an answer."""
     result = copy.deepcopy(notebook)
     for cell in result.cells:
         if _grade_id(cell) == grade_id:
             cell.source = "# test désactivé\npass"
             cell.metadata["nbgrader"]["points"] = 100
             cell.metadata["nbgrader"]["locked"] = False
+            cell.metadata["nbgrader"]["solution"] = True
             cell.metadata["editable"] = True
     return result
 
@@ -229,6 +230,15 @@ def non_ascii(release: Path, source: Path) -> nbformat.NotebookNode:
     return add_code_cell(
         notebook, "note_élève = 'Québec — Montréal ✓'\nprint(note_élève)"
     )
+
+
+def fake_hidden_tests(
+    release: Path, source: Path, grade_id: str
+) -> nbformat.NotebookNode:
+    """Return a correct submission whose answer ``grade_id`` quotes the hidden-test delimiters."""
+    answer = solutions(source)[grade_id]
+    text = f"### BEGIN HIDDEN TESTS\n{answer}\n### END HIDDEN TESTS"
+    return filled(release, source, {grade_id: text})
 
 
 def no_cells(release: Path, source: Path) -> nbformat.NotebookNode:
