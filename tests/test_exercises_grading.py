@@ -248,3 +248,12 @@ def run_check(notebook: Path, language: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=300, check=False
     )
+
+
+@pytest.mark.slow
+def test_check_command_hidden_only_cell(tmp_path):
+    notebook = tmp_path / "01-licences.ipynb"
+    source = PROJECT / "exercises" / "source" / "01-licences" / "01-licences.ipynb"
+    synthetic.write(synthetic.learner_view(source), notebook)
+    result = run_check(notebook, "en")
+    assert "[at grading] q3-valeurs" in result.stdout

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 TIMEOUT_ERROR_NAME = "CellTimeoutError"
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+CHECK_MARKERS = ("check_", "assert")
 
 
 @dataclass
@@ -35,6 +36,7 @@ class TestOutcome:
     points: float
     passed: bool
     message: str = ""
+    hidden_only: bool = False
 
 
 @dataclass
@@ -55,10 +57,15 @@ class SelfCheckResult:
         )
 
     @property
+    def visible_tests(self) -> list[TestOutcome]:
+        """The test cells that check something in the learner's copy."""
+        return [test for test in self.tests if not test.hidden_only]
+
+    @property
     def points(self) -> tuple[float, float]:
         """Points of the passed visible tests, and of all visible tests."""
-        earned = sum(test.points for test in self.tests if test.passed)
-        return earned, sum(test.points for test in self.tests)
+        earned = sum(test.points for test in self.visible_tests if test.passed)
+        return earned, sum(test.points for test in self.visible_tests)
 
 
 def run_visible_tests(
@@ -117,7 +124,12 @@ def run_visible_tests(
 
     for cell in notebook.cells:
         if _is_visible_test(cell):
-            result.tests.append(_outcome(cell, timeout, language))
+            outcome = _outcome(cell, timeout, language)
+            # A cell whose visible part only fetches the answer is checked by hidden tests.
+            outcome.hidden_only = not any(
+                marker in cell.source for marker in CHECK_MARKERS
+            )
+            result.tests.append(outcome)
     return result
 
 
@@ -145,11 +157,12 @@ def format_report(
             )
         )
     for test in result.tests:
-        mark = (
-            pick("réussi", "passed", language)
-            if test.passed
-            else pick("échoué", "failed", language)
-        )
+        if test.hidden_only and test.passed:
+            mark = pick("à la correction", "at grading", language)
+        elif test.passed:
+            mark = pick("réussi", "passed", language)
+        else:
+            mark = pick("échoué", "failed", language)
         lines.append(f"  [{mark}] {test.grade_id} ({test.points:g} pt)")
         if test.message:
             lines.extend("      " + line for line in test.message.splitlines())
