@@ -46,8 +46,8 @@ def test_dataset_card_says_licence_unverified():
     ("pagename", "language", "expected"),
     [
         ("index", "fr", "../en/index.html"),
-        ("lessons/01-explore", "fr", "../../en/lessons/01-explore.html"),
-        ("lessons/01-explore", "en", "../../fr/lessons/01-explore.html"),
+        ("lessons/02-explore", "fr", "../../en/lessons/02-explore.html"),
+        ("lessons/02-explore", "en", "../../fr/lessons/02-explore.html"),
     ],
 )
 def test_counterpart_url(pagename, language, expected):

@@ -17,7 +17,7 @@ from widgets.sphinxext import VENDOR_SCRIPTS
 
 pytestmark = pytest.mark.slow
 
-LESSON = "lessons/01-explore.html"
+LESSON = "lessons/02-explore.html"
 EXTERNAL = re.compile(r"^(https?:)?//", re.IGNORECASE)
 CSS_IMPORT = re.compile(r"@import\s+(?:url\()?\s*['\"]?([^'\")\s;]+)", re.IGNORECASE)
 
@@ -123,3 +123,51 @@ def _is_navigation_link(link) -> bool:
         "author",
         "license",
     }
+
+
+def _quizzes(soup: BeautifulSoup) -> list:
+    return soup.select("div.dq-quiz")
+
+
+@pytest.mark.parametrize("edition", ["fr", "en"])
+def test_quizzes_have_correct_answer_and_feedback(built_site, edition):
+    for page in sorted((built_site / edition / "lessons").glob("*.html")):
+        for quiz in _quizzes(BeautifulSoup(page.read_text("utf-8"), "html.parser")):
+            options = quiz.select("details.dq-quiz-option")
+            correct = [option for option in options if option["data-correct"] == "true"]
+            assert correct, f"{page.name}: a question has no correct answer"
+            for option in options:
+                feedback = option.select_one(".dq-quiz-feedback")
+                verdict = feedback.select_one(".dq-quiz-verdict").get_text()
+                assert feedback.get_text().replace(verdict, "").strip(), page.name
+
+
+def test_built_pages_match_across_editions(built_site):
+    french = sorted(
+        p.relative_to(built_site / "fr") for p in (built_site / "fr").rglob("*.html")
+    )
+    english = sorted(
+        p.relative_to(built_site / "en") for p in (built_site / "en").rglob("*.html")
+    )
+    assert french == english
+    for relative in french:
+        if relative.parts[0] in {"_static", "_sources"}:
+            continue
+        counts = []
+        for edition in ("fr", "en"):
+            soup = _page(built_site, edition, str(relative))
+            counts.append(
+                {
+                    "questions": len(_quizzes(soup)),
+                    "charts": len(soup.select(".vega-embed, [id^=altair-viz]")),
+                    "sections": len(soup.select("section")),
+                }
+            )
+        assert counts[0] == counts[1], f"{relative}: fr {counts[0]} en {counts[1]}"
+
+
+@pytest.mark.parametrize("edition", ["fr", "en"])
+def test_home_page_lists_learning_paths(built_site, edition):
+    soup = _page(built_site, edition, "index.html")
+    rows = soup.select("table.dq-paths tr")
+    assert len(rows) == 3
