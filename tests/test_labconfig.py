@@ -8,13 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from widgets.apps.serve import TEMPLATE, TEMPLATE_ROOT
 from widgets.labconfig import (
     INSTRUCTOR_LAB_PLUGINS,
     JUPYTEXT_VIEWER,
     LEARNER_LAB_PLUGINS,
     TEXT_NOTEBOOK_FILE_TYPES,
+    SettingsFileError,
+    install_voila_template,
     overrides_path,
     write_overrides,
+    write_voila_config,
 )
 
 LABEXTENSIONS = Path(sys.prefix) / "share" / "jupyter" / "labextensions"
@@ -65,8 +69,52 @@ def test_overrides_invalid_json_rejected(tmp_path):
     path = overrides_path(tmp_path)
     path.parent.mkdir(parents=True)
     path.write_text("{not json", "utf-8")
-    with pytest.raises(ValueError, match="overrides.json is not valid JSON"):
+    with pytest.raises(SettingsFileError, match="overrides.json is not valid JSON"):
         write_overrides(tmp_path)
+
+
+def _voila_files(prefix: Path) -> dict[str, dict]:
+    return {
+        path.name: json.loads(path.read_text("utf-8"))
+        for path in write_voila_config(prefix)
+    }
+
+
+def test_voila_config_names_template(tmp_path):
+    settings = _voila_files(tmp_path)["voila.json"]
+    assert settings["VoilaConfiguration"]["template"] == TEMPLATE
+
+
+def test_voila_config_hides_tracebacks(tmp_path):
+    settings = _voila_files(tmp_path)["voila.json"]
+    assert settings["VoilaConfiguration"]["show_tracebacks"] is False
+
+
+def test_voila_config_page_french(tmp_path):
+    settings = _voila_files(tmp_path)["jupyter_server_config.json"]
+    assert settings["VoilaExporter"]["language_code"] == "fr"
+
+
+def test_server_config_keeps_other_settings(tmp_path):
+    path = tmp_path / "etc" / "jupyter" / "jupyter_server_config.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"ServerApp": {"iopub_data_rate_limit": 1e9}}), "utf-8")
+    settings = _voila_files(tmp_path)["jupyter_server_config.json"]
+    assert settings["ServerApp"] == {"iopub_data_rate_limit": 1e9}
+
+
+def test_voila_template_copied(tmp_path):
+    target = install_voila_template(tmp_path)
+    source = TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE
+    copied = sorted(path.name for path in target.iterdir())
+    assert copied == sorted(path.name for path in source.iterdir())
+
+
+def test_voila_template_replaces_stale_copy(tmp_path):
+    target = install_voila_template(tmp_path)
+    (target / "stale.j2").write_text("old", "utf-8")
+    install_voila_template(tmp_path)
+    assert not (target / "stale.j2").exists()
 
 
 def test_jupytext_viewer_name_installed():

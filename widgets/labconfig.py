@@ -9,7 +9,15 @@ settings go to that environment (``sys.prefix``), never to a user folder:
   ``.md`` source opens ready to run;
 * JupyterLab neither asks to fetch Jupyter news nor fetches it;
 * nbgrader shows learners its assignment list and its validate button, and
-  hides the instructor tools (formgrader, course list, create assignment).
+  hides the instructor tools (formgrader, course list, create assignment);
+* Voilà's server extension (``/voila/tree/notebooks``) renders the apps with
+  the course template and French page language, as
+  ``python -m widgets.apps serve`` does. The template is copied to
+  ``share/jupyter/voila/templates`` and named in ``etc/jupyter/voila.json``,
+  which the extension reads. The page language goes to
+  ``etc/jupyter/jupyter_server_config.json``, because the extension passes
+  the server's own configuration to its exporter and Jupyter server 2 reads
+  only extension switches from ``jupyter_server_config.d``.
 
 Every other server extension the course needs (jupyterlab, jupytext, voila,
 nbgrader's learner parts) is enabled by the files that pip installs in
@@ -22,10 +30,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import subprocess
+import shutil
 import sys
-from collections.abc import Iterable
 from pathlib import Path
+
+from widgets.apps.serve import TEMPLATE, TEMPLATE_ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +74,14 @@ INSTRUCTOR_SERVER_EXTENSIONS = (
     "nbgrader.server_extensions.formgrader",
     "nbgrader.server_extensions.course_list",
 )
+VOILA_SETTINGS = {
+    "VoilaConfiguration": {"template": TEMPLATE, "show_tracebacks": False}
+}
+SERVER_SETTINGS = {"VoilaExporter": {"language_code": "fr"}}
+
+
+class SettingsFileError(ValueError):
+    """A settings file of the environment is not a JSON object."""
 
 
 def overrides_path(prefix: Path | str) -> Path:
@@ -85,37 +102,68 @@ def write_overrides(prefix: Path | str) -> Path:
 
     Raises
     ------
-    ValueError
+    SettingsFileError
         If the existing file is not a JSON object; the message names the file.
     """
     path = overrides_path(prefix)
-    overrides: dict = {}
-    if path.exists():
-        try:
-            overrides = json.loads(path.read_text("utf-8"))
-        except json.JSONDecodeError as error:
-            raise ValueError(
-                f"{path} is not valid JSON ({error}). Fix or delete it, then run "
-                "'python -m widgets.labconfig' again."
-            ) from error
-        if not isinstance(overrides, dict):
-            raise ValueError(
-                f"{path} holds a JSON {type(overrides).__name__}, not an object. "
-                "Fix or delete it, then run 'python -m widgets.labconfig' again."
-            )
-    merged = _merge(overrides, LAB_SETTINGS)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    _write_json(path, _merge(_read_json_object(path), LAB_SETTINGS))
     logger.info("Wrote JupyterLab defaults to %s", path)
     return path
+
+
+def install_voila_template(prefix: Path | str) -> Path:
+    """Copy the course's Voilà template into the environment at ``prefix``.
+
+    The copy replaces any older one, so a changed template needs another
+    run of this command (``postBuild`` or ``make lab`` do it). Returns the
+    template folder.
+    """
+    source = TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE
+    target = Path(prefix) / "share" / "jupyter" / "voila" / "templates" / TEMPLATE
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+    elif target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target)
+    logger.info("Copied the Voilà template %r to %s", TEMPLATE, target)
+    return target
+
+
+def write_voila_config(prefix: Path | str) -> list[Path]:
+    """Merge the course's Voilà settings into the Jupyter configuration under ``prefix``.
+
+    ``etc/jupyter/voila.json`` gets the template and hidden tracebacks, and
+    ``etc/jupyter/jupyter_server_config.json`` the French page language;
+    other settings in those files are kept. The standalone ``voila`` command
+    gets the same settings from ``python -m widgets.apps serve``. Returns the
+    paths of both files.
+
+    Raises
+    ------
+    SettingsFileError
+        If one of the files exists but is not a JSON object.
+    """
+    config_dir = Path(prefix) / "etc" / "jupyter"
+    written = []
+    for name, settings in (
+        ("voila.json", VOILA_SETTINGS),
+        ("jupyter_server_config.json", SERVER_SETTINGS),
+    ):
+        path = config_dir / name
+        _write_json(path, _merge(_read_json_object(path), settings))
+        logger.info("Wrote Voilà settings to %s", path)
+        written.append(path)
+    return written
 
 
 def set_nbgrader_tools(*, instructor: bool = False) -> None:
     """Enable nbgrader's learner tools and enable or disable its instructor tools.
 
-    Acts on the environment of the running Python with JupyterLab's and
-    Jupyter server's own commands at the ``sys_prefix`` level. Disabled lab
-    plugins are locked as well, and enabled ones unlocked.
+    Acts on the environment of the running Python (``sys_prefix`` level),
+    through the functions behind ``jupyter labextension`` and ``jupyter
+    server extension``. Disabled lab plugins are locked as well, so the
+    plugin manager cannot turn them back on while their server extension
+    stays off; enabled ones are unlocked.
 
     Parameters
     ----------
@@ -123,10 +171,26 @@ def set_nbgrader_tools(*, instructor: bool = False) -> None:
         Enable formgrader, the course list and the create-assignment panel
         too; by default they are disabled, as learners do not need them.
     """
-    _toggle_lab_plugins(LEARNER_LAB_PLUGINS, enable=True)
-    _toggle_lab_plugins(INSTRUCTOR_LAB_PLUGINS, enable=instructor)
-    _toggle_server_extensions(LEARNER_SERVER_EXTENSIONS, enable=True)
-    _toggle_server_extensions(INSTRUCTOR_SERVER_EXTENSIONS, enable=instructor)
+    from jupyter_server.extension.serverextension import toggle_server_extension_python
+    from jupyterlab import commands
+
+    for plugin in LEARNER_LAB_PLUGINS:
+        commands.unlock_extension(plugin, level="sys_prefix")
+        commands.enable_extension(plugin, level="sys_prefix")
+    for plugin in INSTRUCTOR_LAB_PLUGINS:
+        if instructor:
+            commands.unlock_extension(plugin, level="sys_prefix")
+            commands.enable_extension(plugin, level="sys_prefix")
+        else:
+            commands.disable_extension(plugin, level="sys_prefix")
+            commands.lock_extension(plugin, level="sys_prefix")
+    for extension in LEARNER_SERVER_EXTENSIONS:
+        toggle_server_extension_python(extension, enabled=True, sys_prefix=True)
+    for extension in INSTRUCTOR_SERVER_EXTENSIONS:
+        toggle_server_extension_python(extension, enabled=instructor, sys_prefix=True)
+    logger.info(
+        "nbgrader: learner tools on, instructor tools %s", "on" if instructor else "off"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,50 +214,37 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         write_overrides(sys.prefix)
-    except ValueError as error:
+        write_voila_config(sys.prefix)
+    except SettingsFileError as error:
         logger.error("%s", error)
         return 1
-    try:
-        set_nbgrader_tools(instructor=args.instructor)
-    except subprocess.CalledProcessError as error:
-        logger.error(
-            "%s exited with code %d. Check that requirements.txt is installed in %s.",
-            " ".join(error.cmd),
-            error.returncode,
-            sys.prefix,
-        )
-        return 1
+    install_voila_template(sys.prefix)
+    set_nbgrader_tools(instructor=args.instructor)
     return 0
 
 
-def _toggle_lab_plugins(plugins: Iterable[str], *, enable: bool) -> None:
-    # A disabled plugin is also locked, so the plugin manager cannot turn it
-    # back on while its server extension stays off.
-    plugins = list(plugins)
-    if enable:
-        actions = ("unlock", "enable")
-    else:
-        actions = ("disable", "lock")
-    for action in actions:
-        _run_jupyter("jupyterlab.labextensions", action, "--level=sys_prefix", *plugins)
-
-
-def _toggle_server_extensions(extensions: Iterable[str], *, enable: bool) -> None:
-    action = "enable" if enable else "disable"
-    _run_jupyter(
-        "jupyter_server.extension.serverextension", action, "--sys-prefix", *extensions
-    )
-
-
-def _run_jupyter(module: str, *args: str) -> None:
-    command = [sys.executable, "-m", module, *args]
-    logger.info("Running %s", " ".join(command))
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        logger.error("Output of the failed command:\n%s", completed.stderr)
-        raise subprocess.CalledProcessError(
-            completed.returncode, command, completed.stdout, completed.stderr
+def _read_json_object(path: Path) -> dict:
+    """Return the JSON object stored at ``path``, or an empty one if there is no file."""
+    if not path.exists():
+        return {}
+    try:
+        value = json.loads(path.read_text("utf-8"))
+    except json.JSONDecodeError as error:
+        raise SettingsFileError(
+            f"{path} is not valid JSON ({error}). Fix or delete it, then run "
+            "'python -m widgets.labconfig' again."
+        ) from error
+    if not isinstance(value, dict):
+        raise SettingsFileError(
+            f"{path} holds a JSON {type(value).__name__}, not an object. "
+            "Fix or delete it, then run 'python -m widgets.labconfig' again."
         )
+    return value
+
+
+def _write_json(path: Path, value: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", "utf-8")
 
 
 def _merge(base: dict, update: dict) -> dict:
