@@ -4,9 +4,9 @@ The fixtures repeat what mybinder.org does with this repository:
 
 1. copy the repository's files (``git ls-files``) into a fresh folder, as
    Binder clones it;
-2. create a virtual environment with the Python that runs pytest (Binder
-   installs the Python named in ``runtime.txt``; this one must be 3.11 too)
-   and ``pip install -r requirements.txt`` into it;
+2. create a virtual environment with the Python that runs pytest, which
+   must be 3.11 because ``runtime.txt`` requests 3.11 from Binder, and
+   ``pip install -r requirements.txt`` into it;
 3. run ``postBuild`` with that environment's Python;
 4. start ``jupyter lab`` from that environment on a free port of 127.0.0.1,
    with an empty HOME and empty Jupyter user folders as in a new Binder
@@ -62,7 +62,7 @@ LESSON = _first_lesson()
 APPS = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
 # Text that Voilà or ipywidgets show in the page when an app fails.
 APP_ERRORS = ("Error displaying widget", "Failed to load model class", "Traceback")
-# Files whose content decides what the environment holds once postBuild ran.
+# Files whose content decides what the environment contains once postBuild ran.
 BINDER_FILES = ("requirements.txt", "runtime.txt", "postBuild", "widgets/labconfig.py")
 PIP_TIMEOUT_SECONDS = 1500
 POSTBUILD_TIMEOUT_SECONDS = 300
@@ -115,14 +115,23 @@ def binder_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def binder_venv(binder_repo: Path, request: pytest.FixtureRequest) -> Path:
+def binder_venv(
+    binder_repo: Path,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
     """Return a virtual environment with requirements.txt installed and postBuild run."""
     if sys.version_info[:2] != (3, 11):
         pytest.skip(
             f"runtime.txt asks for Python 3.11; this is {sys.version.split()[0]}"
         )
     key = _environment_key(binder_repo)
-    cache_root = request.config.cache.mkdir("binder-venv")
+    cache = getattr(request.config, "cache", None)
+    if cache is None:
+        # pytest ran with -p no:cacheprovider: build in pytest's temporary folder.
+        cache_root = tmp_path_factory.mktemp("binder-venv")
+    else:
+        cache_root = cache.mkdir("binder-venv")
     venv = cache_root / key
     if not (venv / ".complete").exists():
         for old in cache_root.iterdir():
@@ -432,7 +441,7 @@ def _wait_session_kernel_idle(server: dict, path: str) -> None:
     """Wait until the kernel that JupyterLab started for ``path`` is ready.
 
     Cells run before the kernel is ready are dropped, and the page shows no
-    reliable sign of readiness, so this asks the server's sessions API.
+    reliable sign of readiness, so this polls the server's sessions API.
     """
     deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:

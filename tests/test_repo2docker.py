@@ -2,9 +2,9 @@
 
 ``repo2docker --no-build --debug`` prints the Dockerfile it would build, with no
 Docker daemon. The test is skipped unless repo2docker is on PATH or the
-``REPO2DOCKER`` variable names its executable; it is not part of the course's
-environment (``pip install jupyter-repo2docker`` in a separate virtual
-environment).
+``REPO2DOCKER`` variable names its executable. repo2docker is not part of the
+course's environment: install it with ``pip install jupyter-repo2docker`` in a
+separate virtual environment.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ README_BLOCK = re.compile(
 
 @dataclass(frozen=True)
 class BinderSettings:
-    """Where the course's repository is and which BinderHub launches it."""
+    """Location of the course's repository, and the BinderHub that launches it."""
 
     repository_url: str
     branch: str = "main"
@@ -155,7 +155,7 @@ def render_readme(text: str, settings: BinderSettings) -> str:
     missing = sorted(set(blocks) - found)
     if missing:
         raise ValueError(
-            "README.md lacks the block(s) "
+            "README.md is missing the block(s) "
             + ", ".join(
                 f"<!-- binder:{name} --> ... <!-- /binder:{name} -->"
                 for name in missing

@@ -7,7 +7,7 @@ settings go to that environment (``sys.prefix``), never to a user folder:
 * JupyterLab speaks French by default (``jupyterlab-language-pack-fr-FR``);
 * Markdown and MyST files open as notebooks through jupytext, so a lesson's
   ``.md`` source opens ready to run;
-* JupyterLab neither asks to fetch Jupyter news nor fetches it;
+* JupyterLab does not fetch Jupyter news and does not prompt for it;
 * nbgrader shows learners its assignment list and its validate button, and
   hides the instructor tools (formgrader, course list, create assignment);
 * Voilà's server extension (``/voila/tree/notebooks``) renders the apps with
@@ -161,9 +161,9 @@ def set_nbgrader_tools(*, instructor: bool = False) -> None:
 
     Acts on the environment of the running Python (``sys_prefix`` level),
     through the functions behind ``jupyter labextension`` and ``jupyter
-    server extension``. Disabled lab plugins are locked as well, so the
-    plugin manager cannot turn them back on while their server extension
-    stays off; enabled ones are unlocked.
+    server extension``. Disabled lab plugins are also locked, so that the
+    plugin manager cannot turn one back on while its server extension is
+    off. Enabled plugins are unlocked.
 
     Parameters
     ----------
