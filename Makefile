@@ -43,7 +43,7 @@ $(VENV)/.postbuild: $(VENV)/.installed postBuild widgets/labconfig.py $(wildcard
 
 lab: $(VENV)/.postbuild
 	@echo "JupyterLab on http://127.0.0.1:$(LAB_PORT)/ - open the link with the token printed below."
-	@echo "Apps: http://127.0.0.1:$(LAB_PORT)/voila/tree/notebooks once logged in. Ctrl+C stops the server."
+	@echo "Apps: http://127.0.0.1:$(LAB_PORT)/voila/tree/notebooks once logged in. Press Ctrl+C twice to stop."
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) \
 		--ServerApp.port_retries=0 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT)
 

@@ -74,6 +74,9 @@ INSTRUCTOR_SERVER_EXTENSIONS = (
     "nbgrader.server_extensions.formgrader",
     "nbgrader.server_extensions.course_list",
 )
+# NOTE: Voilà 0.5.13's server extension gives its pages MathJax from cdnjs
+# when the server sets no mathjax_url, so apps opened under /voila request it
+# (offline, only math would fail); setting it to null stops the apps rendering.
 VOILA_SETTINGS = {
     "VoilaConfiguration": {"template": TEMPLATE, "show_tracebacks": False}
 }
