@@ -90,7 +90,9 @@ def replica_handle() -> ReplicaHandle:
     global _replica
     with _lock:
         if _replica is None:
-            logger.info("No API configured and the portal does not answer: starting a replica")
+            logger.info(
+                "No API configured and the portal does not answer: starting a replica"
+            )
             _replica = start_replica(port=0)
         return _replica
 

@@ -22,9 +22,9 @@ import pandas as pd
 from widgets.apps.tables import load_text_table
 from widgets.ckan_catalog import load_schema, resource_id_for
 from widgets.errors import CourseError
+from widgets.fetch import fetch
 from widgets.i18n import check_language, pick
 from widgets.portal import PackageSearchResult, PortalClient
-from widgets.fetch import fetch
 from widgets.registry import get_dataset, list_datasets
 
 logger = logging.getLogger(__name__)
@@ -232,11 +232,17 @@ def metadata_rows(package: dict, language: str | None = None) -> list[tuple[str,
             package.get("license_title") or package.get("license_id") or "",
         ),
         (
-            pick("Fréquence de mise à jour déclarée", "Declared update frequency", language),
+            pick(
+                "Fréquence de mise à jour déclarée",
+                "Declared update frequency",
+                language,
+            ),
             frequency_label(package.get("update_frequency"), language),
         ),
         (
-            pick("Dernière mise à jour des métadonnées", "Last metadata update", language),
+            pick(
+                "Dernière mise à jour des métadonnées", "Last metadata update", language
+            ),
             last_update(package) or pick("inconnue", "unknown", language),
         ),
         (pick("Mots-clés", "Keywords", language), tags),

@@ -38,8 +38,12 @@ ALL = ("(tous)", "(all)")
 class CatalogueApp:
     """The widgets and behaviour of the catalogue explorer."""
 
-    def __init__(self, language: str | None = None, source: ApiSource | None = None) -> None:
-        self.shell = AppShell("Explorateur du catalogue", "Catalogue explorer", language)
+    def __init__(
+        self, language: str | None = None, source: ApiSource | None = None
+    ) -> None:
+        self.shell = AppShell(
+            "Explorateur du catalogue", "Catalogue explorer", language
+        )
         shell = self.shell
         self.source: ApiSource | None = source
         self.page: CataloguePage | None = None
@@ -97,9 +101,7 @@ class CatalogueApp:
         ):
             widget.style = {"description_width": "8em"}
         results_heading = w.HTML()
-        shell.label(
-            results_heading, "value", "<h3>Résultats</h3>", "<h3>Results</h3>"
-        )
+        shell.label(results_heading, "value", "<h3>Résultats</h3>", "<h3>Results</h3>")
         details_heading = w.HTML()
         shell.label(
             details_heading,
@@ -215,9 +217,7 @@ class CatalogueApp:
 
     def _render_source(self) -> None:
         if self.source is not None:
-            self.source_box.value = (
-                f'<p class="dq-note">{html.escape(self.source.describe(self.shell.language))}</p>'
-            )
+            self.source_box.value = f'<p class="dq-note">{html.escape(self.source.describe(self.shell.language))}</p>'
 
     def _render_results(self) -> None:
         page, text = self.page, self.shell.text
@@ -246,7 +246,9 @@ class CatalogueApp:
                 (package.get("title") or package["name"], package["name"])
                 for package in page.packages
             ]
-            self.choice.value = current if current in names else (names[0] if names else None)
+            self.choice.value = (
+                current if current in names else (names[0] if names else None)
+            )
         finally:
             self._filling = False
         self.select(self.choice.value)

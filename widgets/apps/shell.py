@@ -259,7 +259,9 @@ class AppShell:
             self.trace_box.value = ""
 
 
-def table_html(df: pd.DataFrame, *, max_rows: int | None = None, label: str = "") -> str:
+def table_html(
+    df: pd.DataFrame, *, max_rows: int | None = None, label: str = ""
+) -> str:
     """Return ``df`` as an escaped HTML table in a horizontally scrolling box.
 
     ``label`` becomes the table's accessible name (``aria-label``).
