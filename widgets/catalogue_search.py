@@ -12,17 +12,15 @@ the resource is in the datastore, else through the registered file.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from widgets.apps.tables import load_text_table
+from widgets.apps.tables import read_registered_table
 from widgets.ckan_catalog import load_schema, resource_id_for
 from widgets.errors import CourseError
-from widgets.fetch import fetch
 from widgets.i18n import check_language, pick
 from widgets.portal import PackageSearchResult, PortalClient
 from widgets.registry import get_dataset, list_datasets
@@ -321,26 +319,6 @@ def registered_resources() -> dict[str, str]:
         for dataset in list_datasets()
         if dataset.kind == "data" and (dataset.is_tabular or dataset.is_geojson)
     }
-
-
-def read_registered_table(dataset_id: str) -> pd.DataFrame:
-    """Return a registered CSV file, or the feature properties of a GeoJSON file.
-
-    A GeoJSON table gets a ``geometry_type`` column (Point, Polygon...).
-    """
-    dataset = get_dataset(dataset_id)
-    if dataset.is_geojson:
-        collection = json.loads(fetch(dataset_id).read_text(encoding=dataset.encoding))
-        return pd.DataFrame(
-            [
-                {
-                    **(feature.get("properties") or {}),
-                    "geometry_type": (feature.get("geometry") or {}).get("type", ""),
-                }
-                for feature in collection.get("features", [])
-            ]
-        )
-    return load_text_table(dataset_id)
 
 
 def _headers(language: str) -> dict[str, str]:

@@ -233,8 +233,7 @@ class ApiApp:
             field = w.Text(
                 value=defaults[parameter.name],
                 description=parameter.name,
-                placeholder=parameter.help(self.shell.language),
-                layout=w.Layout(width="60em"),
+                layout=w.Layout(width="42em"),
                 style={"description_width": "10em"},
             )
             field.add_class(f"dq-param-{parameter.name}")

@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 ROWS_PER_PAGE = 5
 ALL = ("(tous)", "(all)")
+ANY = ""
 
 
 class CatalogueApp:
@@ -148,9 +149,9 @@ class CatalogueApp:
         """Return the learner's current keywords and filters."""
         return CatalogueFilters(
             keywords=self.keywords.value,
-            organization=self.organization.value,
-            res_format=self.res_format.value,
-            license_id=self.licence.value,
+            organization=self.organization.value or None,
+            res_format=self.res_format.value or None,
+            license_id=self.licence.value or None,
         )
 
     def search(self, page: int = 1) -> None:
@@ -278,10 +279,11 @@ class CatalogueApp:
                 (self.licence, "license_id"),
             ):
                 selected = dropdown.value
-                dropdown.options = [(everything, None)] + facet_options(
-                    self.page.facets, name, selected
+                # An empty value, not None: a dropdown whose value is None shows no label.
+                dropdown.options = [(everything, ANY)] + facet_options(
+                    self.page.facets, name, selected or None
                 )
-                dropdown.value = selected
+                dropdown.value = selected or ANY
         finally:
             self._filling = False
 

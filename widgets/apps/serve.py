@@ -19,7 +19,9 @@ from pathlib import Path
 
 import widgets
 from widgets.apps.shell import INSTRUCTOR_VARIABLE
+from widgets.connectivity import OFFLINE_VARIABLE
 from widgets.needs_board import DB_VARIABLE
+from widgets.portal import API_VARIABLE
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"SQLite file of the data-needs board (sets {DB_VARIABLE})",
     )
     serve.add_argument(
+        "--offline",
+        action="store_true",
+        help=f"send no request to the internet: no portal check, no map tiles "
+        f"({OFFLINE_VARIABLE}=1)",
+    )
+    serve.add_argument(
+        "--api",
+        default=None,
+        help=f"CKAN action API the catalogue and API apps use (sets {API_VARIABLE})",
+    )
+    serve.add_argument(
         "--language",
         choices=("fr", "en"),
         default=None,
@@ -105,6 +118,10 @@ def voila_environment(args: argparse.Namespace) -> dict[str, str]:
         env[DB_VARIABLE] = str(args.board_db.expanduser().resolve())
     if args.language:
         env["DONNEESQC_LANG"] = args.language
+    if getattr(args, "offline", False):
+        env[OFFLINE_VARIABLE] = "1"
+    if getattr(args, "api", None):
+        env[API_VARIABLE] = args.api
     return env
 
 

@@ -1,4 +1,4 @@
-"""Registered CSV files as DataFrames of text, for the apps.
+"""Registered CSV and GeoJSON files as DataFrames and Python data, for the apps.
 
 TODO: replace :func:`load_text_table` with ``widgets.reader.read_csv``
 once the reader module is merged; it reports encoding and delimiter
@@ -7,7 +7,9 @@ problems that this plain pandas read does not.
 
 from __future__ import annotations
 
+import copy
 import functools
+import json
 import logging
 
 import pandas as pd
@@ -22,6 +24,36 @@ logger = logging.getLogger(__name__)
 def tabular_datasets() -> list[Dataset]:
     """Return the registered CSV datasets, in registry order."""
     return [dataset for dataset in list_datasets() if dataset.is_tabular]
+
+
+def load_geojson(dataset_id: str) -> dict:
+    """Return the GeoJSON FeatureCollection of ``dataset_id`` as Python data.
+
+    Raises
+    ------
+    ReadError
+        If the dataset is not a GeoJSON file or its JSON is invalid.
+    """
+    return copy.deepcopy(_cached_geojson(dataset_id))
+
+
+def read_registered_table(dataset_id: str) -> pd.DataFrame:
+    """Return a registered CSV file as text, or the feature properties of a GeoJSON file.
+
+    A GeoJSON table has one row per feature and a ``geometry_type`` column
+    (Point, Polygon...).
+    """
+    if get_dataset(dataset_id).is_geojson:
+        return pd.DataFrame(
+            [
+                {
+                    **(feature.get("properties") or {}),
+                    "geometry_type": (feature.get("geometry") or {}).get("type", ""),
+                }
+                for feature in _cached_geojson(dataset_id).get("features", [])
+            ]
+        )
+    return load_text_table(dataset_id)
 
 
 def load_text_table(dataset_id: str) -> pd.DataFrame:
@@ -66,3 +98,23 @@ def _cached_table(dataset_id: str) -> pd.DataFrame:
     df.columns = [str(name).strip() for name in df.columns]
     logger.info("Read %s: %d rows, %d columns", dataset_id, len(df), len(df.columns))
     return df
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_geojson(dataset_id: str) -> dict:
+    dataset = get_dataset(dataset_id)
+    if not dataset.is_geojson:
+        raise ReadError(
+            fr=f"{dataset_id!r} n'est pas un fichier GeoJSON ({dataset.format}).",
+            en=f"{dataset_id!r} is not a GeoJSON file ({dataset.format}).",
+        )
+    path = fetch(dataset_id)
+    try:
+        collection = json.loads(path.read_text(encoding=dataset.encoding))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ReadError(
+            fr=f"Lecture impossible de {dataset_id!r} ({path.name}) : {error}.",
+            en=f"Could not read {dataset_id!r} ({path.name}): {error}.",
+        ) from error
+    logger.info("Read %s: %d features", dataset_id, len(collection.get("features", [])))
+    return collection
