@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from widgets.apps.tables import read_registered_table
+from widgets.apps.tables import load_table
 from widgets.ckan_catalog import load_schema, resource_id_for
 from widgets.errors import CourseError
 from widgets.i18n import check_language, pick
@@ -293,7 +293,7 @@ def preview_resource(
         return Preview(table, "datastore", result.url, total=result.total)
     dataset_id = registered_resources().get(resource_id)
     if dataset_id is not None:
-        table = read_registered_table(dataset_id)
+        table = load_table(dataset_id)
         dataset = get_dataset(dataset_id)
         return Preview(
             table.head(rows),

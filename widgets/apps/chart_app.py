@@ -16,7 +16,7 @@ import logging
 import ipywidgets as w
 
 from widgets.apps.shell import AppShell, build_app
-from widgets.apps.tables import load_text_table, tabular_datasets
+from widgets.apps.tables import load_table, tabular_datasets
 from widgets.chartbuilder import (
     AGGREGATION_LABELS,
     DATE_GROUP_LABELS,
@@ -191,7 +191,7 @@ class ChartApp:
             return
         with self.shell.task("charger le jeu de données", "load the dataset"):
             dataset = get_dataset(change["new"])
-            self.df = load_text_table(dataset.id)
+            self.df = load_table(dataset.id)
             # Identifier columns look numeric but summing them means nothing.
             numbers = [
                 name

@@ -1,8 +1,14 @@
-"""Registered CSV and GeoJSON files as DataFrames and Python data, for the apps.
+"""Registered CSV and GeoJSON files as tables and Python data, for the apps.
 
-TODO: replace :func:`load_text_table` with ``widgets.reader.read_csv``
-once the reader module is merged; it reports encoding and delimiter
-problems that this plain pandas read does not.
+Tables come from :mod:`widgets.reader`, which detects and reports encodings,
+delimiters and column types:
+
+- :func:`load_table` returns the reader's typed table (integers, floats,
+  dates, text), for charts and previews;
+- :func:`load_text_table` returns every cell as the text of the file, for
+  the quality checker (which judges the raw values) and for coordinates
+  (whose decimal commas and lost separators :mod:`widgets.geo` repairs,
+  which a typed read would have already turned into wrong numbers).
 """
 
 from __future__ import annotations
@@ -16,9 +22,14 @@ import pandas as pd
 
 from widgets.errors import ReadError
 from widgets.fetch import fetch
+from widgets.reader import read_columns, read_csv, read_dataset
 from widgets.registry import Dataset, get_dataset, list_datasets
 
 logger = logging.getLogger(__name__)
+
+# Tables kept in memory per process: the largest, the 2019 bicycle counts,
+# takes about 15 MB typed.
+CACHE_SIZE = 8
 
 
 def tabular_datasets() -> list[Dataset]:
@@ -26,8 +37,47 @@ def tabular_datasets() -> list[Dataset]:
     return [dataset for dataset in list_datasets() if dataset.is_tabular]
 
 
+def load_table(dataset_id: str) -> pd.DataFrame:
+    """Return a registered CSV or GeoJSON file as a typed table (a copy).
+
+    A GeoJSON table has one row per feature, its properties and a
+    ``geometry_type`` column; the geometries themselves are left out (see
+    :func:`load_geojson`).
+
+    Raises
+    ------
+    ReadError
+        If the file cannot be read as a table.
+    """
+    return _cached_typed(dataset_id).copy()
+
+
+def load_text_table(dataset_id: str) -> pd.DataFrame:
+    """Return the CSV file of ``dataset_id`` with every cell as text (a copy).
+
+    Empty cells are empty strings. Encoding and delimiter come from the
+    registry, as the reader applies them.
+
+    Raises
+    ------
+    ReadError
+        If the dataset is not a CSV file or cannot be read.
+    """
+    return _cached_text(dataset_id).copy()
+
+
+def read_registered_table(dataset_id: str) -> pd.DataFrame:
+    """Return a CSV file as text, or the feature properties of a GeoJSON file.
+
+    The form :mod:`widgets.map_layers` needs for coordinate columns.
+    """
+    if get_dataset(dataset_id).is_geojson:
+        return load_table(dataset_id)
+    return load_text_table(dataset_id)
+
+
 def load_geojson(dataset_id: str) -> dict:
-    """Return the GeoJSON FeatureCollection of ``dataset_id`` as Python data.
+    """Return the GeoJSON FeatureCollection of ``dataset_id`` as Python data (a copy).
 
     Raises
     ------
@@ -37,42 +87,14 @@ def load_geojson(dataset_id: str) -> dict:
     return copy.deepcopy(_cached_geojson(dataset_id))
 
 
-def read_registered_table(dataset_id: str) -> pd.DataFrame:
-    """Return a registered CSV file as text, or the feature properties of a GeoJSON file.
-
-    A GeoJSON table has one row per feature and a ``geometry_type`` column
-    (Point, Polygon...).
-    """
-    if get_dataset(dataset_id).is_geojson:
-        return pd.DataFrame(
-            [
-                {
-                    **(feature.get("properties") or {}),
-                    "geometry_type": (feature.get("geometry") or {}).get("type", ""),
-                }
-                for feature in _cached_geojson(dataset_id).get("features", [])
-            ]
-        )
-    return load_text_table(dataset_id)
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _cached_typed(dataset_id: str) -> pd.DataFrame:
+    table = read_dataset(dataset_id).data
+    return table.drop(columns=["geometry"], errors="ignore")
 
 
-def load_text_table(dataset_id: str) -> pd.DataFrame:
-    """Return the CSV file of ``dataset_id`` with every cell as text.
-
-    Empty cells are empty strings; column names are stripped of the spaces
-    some publishers put around delimiters. The result is a copy the caller
-    may change.
-
-    Raises
-    ------
-    ReadError
-        If the dataset is not a CSV file or pandas cannot parse it.
-    """
-    return _cached_table(dataset_id).copy()
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_table(dataset_id: str) -> pd.DataFrame:
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _cached_text(dataset_id: str) -> pd.DataFrame:
     dataset = get_dataset(dataset_id)
     if not dataset.is_tabular:
         raise ReadError(
@@ -81,26 +103,19 @@ def _cached_table(dataset_id: str) -> pd.DataFrame:
             en=f"{dataset_id!r} is not a CSV file ({dataset.format}). Choose a CSV dataset.",
         )
     path = fetch(dataset_id)
-    try:
-        df = pd.read_csv(
-            path,
-            encoding=dataset.encoding,
-            sep=dataset.delimiter or ",",
-            dtype=str,
-            keep_default_na=False,
-            skipinitialspace=True,
-        )
-    except (UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise ReadError(
-            fr=f"Lecture impossible de {dataset_id!r} ({path.name}) : {error}.",
-            en=f"Could not read {dataset_id!r} ({path.name}): {error}.",
-        ) from error
-    df.columns = [str(name).strip() for name in df.columns]
-    logger.info("Read %s: %d rows, %d columns", dataset_id, len(df), len(df.columns))
-    return df
+    # Naming every column an identifier keeps each one as the file's text.
+    table, _report = read_csv(
+        path,
+        encoding=dataset.encoding or None,
+        delimiter=dataset.delimiter,
+        id_columns=read_columns(path, dataset),
+    )
+    table = table.astype(object).where(table.notna(), "")
+    logger.info("Read %s as text: %d rows, %d columns", dataset_id, *table.shape)
+    return table
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def _cached_geojson(dataset_id: str) -> dict:
     dataset = get_dataset(dataset_id)
     if not dataset.is_geojson:
