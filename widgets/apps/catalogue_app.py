@@ -238,7 +238,9 @@ class CatalogueApp:
         self.previous.disabled = page.page <= 1
         self.next.disabled = page.page >= page.pages
         table = results_table(page.packages, self.shell.language)
-        self.results.value = table_html(table, label=text("Résultats", "Results"))
+        self.results.value = table_html(
+            table, label=text("Résultats", "Results"), wrap=True
+        )
         current = self.choice.value
         names = [package["name"] for package in page.packages]
         self._filling = True
@@ -263,7 +265,7 @@ class CatalogueApp:
         )
         resources = resources_table(self.package, self.shell.language)
         self.details.value = f"<dl>{rows}</dl>" + table_html(
-            resources, label=self.shell.text("Ressources", "Resources")
+            resources, label=self.shell.text("Ressources", "Resources"), wrap=True
         )
 
     def _fill_filters(self) -> None:

@@ -1,5 +1,8 @@
 """Serve the course's apps with Voilà on 127.0.0.1.
 
+``python -m widgets.apps screenshots`` records the landing screenshots and
+walkthroughs (see :mod:`widgets.apps.screenshots`).
+
 ``python -m widgets.apps serve --port 8866`` starts Voilà as a child
 process on the notebooks folder, with the course template (no request to a
 CDN) and tracebacks hidden from learners, then waits for it. SIGINT and
@@ -18,6 +21,8 @@ import sys
 from pathlib import Path
 
 import widgets
+from widgets.apps.screenshots import add_arguments as add_screenshot_arguments
+from widgets.apps.screenshots import run as record_screenshots
 from widgets.apps.shell import INSTRUCTOR_VARIABLE
 from widgets.connectivity import OFFLINE_VARIABLE
 from widgets.needs_board import DB_VARIABLE
@@ -82,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="language the apps open in (default: French)",
     )
+    shots = commands.add_parser(
+        "screenshots",
+        help="record landing screenshots and walkthroughs in chromium",
+    )
+    add_screenshot_arguments(shots)
     return parser
 
 
@@ -169,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "screenshots":
+        return record_screenshots(args)
     return 2
 
 
