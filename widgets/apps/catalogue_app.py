@@ -53,7 +53,8 @@ class CatalogueApp:
 
         self.source_box = w.HTML()
         self.source_box.add_class("dq-source")
-        self.keywords = w.Text(layout=w.Layout(width="30em"))
+        # The search runs on Enter or when the field loses focus, not on each key.
+        self.keywords = w.Text(continuous_update=False, layout=w.Layout(width="30em"))
         self.keywords.add_class("dq-keywords")
         self.search_button = w.Button(button_style="primary", icon="search")
         self.search_button.add_class("dq-search")
@@ -128,7 +129,7 @@ class CatalogueApp:
             self.preview,
         ]
         self.search_button.on_click(lambda _button: self._search(page=1))
-        self.keywords.on_submit(lambda _text: self._search(page=1))
+        self.keywords.observe(lambda _change: self._search(page=1), names="value")
         for dropdown in (self.organization, self.res_format, self.licence):
             dropdown.observe(self._on_filter, names="value")
         self.previous.on_click(lambda _button: self._turn(-1))
