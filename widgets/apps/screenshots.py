@@ -303,7 +303,7 @@ def _english(page, selector: str, text: str) -> None:
     _top(page)
 
 
-def _select_label(page, selector: str, pattern: str) -> None:
+def select_option_matching(page, selector: str, pattern: str) -> None:
     """Choose the option of the ``<select>`` whose label matches ``pattern``.
 
     Waits until such an option exists, since the kernel fills option lists
@@ -338,7 +338,7 @@ def _catalogue_steps() -> list[Step]:
         _show(page, ".dq-results")
 
     def resource(page):
-        _select_label(page, ".dq-resource select", "2019")
+        select_option_matching(page, ".dq-resource select", "2019")
         _wait_text(page, ".dq-preview", "35040")
         _show(page, ".dq-preview")
 
@@ -346,7 +346,7 @@ def _catalogue_steps() -> list[Step]:
         page.fill(".dq-keywords input", "")
         page.click("button.dq-search")
         _wait_text(page, ".dq-summary", "8 jeu(x)")
-        _select_label(page, ".dq-format select", "GeoJSON")
+        select_option_matching(page, ".dq-format select", "GeoJSON")
         _wait_text(page, ".dq-summary", "3 jeu(x)")
         _top(page)
 
@@ -386,17 +386,17 @@ def _map_steps() -> list[Step]:
         _show(page, ".dq-map")
 
     def projected(page):
-        _select_label(page, ".dq-pair select", "POINT_X")
+        select_option_matching(page, ".dq-pair select", "POINT_X")
         _wait_text(page, ".dq-detection", "MTM")
         _show(page, ".dq-dataset")
 
     def swapped(page):
-        _select_label(page, ".dq-pair select", "^LAT, LONG")
+        select_option_matching(page, ".dq-pair select", "^LAT, LONG")
         _wait_text(page, ".dq-detection", "inversées")
         _show(page, ".dq-dataset")
 
     def quebec(page):
-        _select_label(page, ".dq-dataset select", "Québec")
+        select_option_matching(page, ".dq-dataset select", "Québec")
         _wait_text(page, ".dq-map-summary", "35 élément")
         _show(page, ".dq-map")
 
@@ -409,13 +409,13 @@ def _chart_steps() -> list[Step]:
         _top(page)
 
     def bikes(page):
-        _select_label(page, ".dq-dataset select", "2019")
+        select_option_matching(page, ".dq-dataset select", "2019")
         _wait_text(page, ".dq-alt-text", "point(s)")
         _wait_text(page, ".dq-alt-text", "2019-12-31")
         _show(page, ".dq-chart")
 
     def monthly(page):
-        _select_label(page, ".dq-date-group select", "mois")
+        select_option_matching(page, ".dq-date-group select", "mois")
         _wait_text(page, ".dq-alt-text", "11 point(s)")
         _show(page, ".dq-chart")
 
@@ -435,7 +435,7 @@ def _quality_steps() -> list[Step]:
         _top(page)
 
     def choose(page):
-        _select_label(page, ".dq-dataset select", "urgence")
+        select_option_matching(page, ".dq-dataset select", "urgence")
         page.wait_for_timeout(500)
         _top(page)
 
@@ -456,12 +456,14 @@ def _licence_steps() -> list[Step]:
         _top(page)
 
     def quartiers(page):
-        _select_label(page, ".dq-datasets select", "Quartiers de la Ville de Québec")
+        select_option_matching(
+            page, ".dq-datasets select", "Quartiers de la Ville de Québec"
+        )
         _wait_text(page, ".dq-credits textarea", "Ville de Québec")
         _top(page)
 
     def cc0(page):
-        _select_label(page, ".dq-target select", "CC0")
+        select_option_matching(page, ".dq-target select", "CC0")
         page.wait_for_selector(".dq-compatibility [data-verdict='no']")
         _show(page, ".dq-compatibility")
 
