@@ -42,7 +42,7 @@ class PreviewUnavailableError(CourseError):
 
 @dataclass(frozen=True)
 class CatalogueFilters:
-    """What the learner searches for; empty values do not filter."""
+    """The learner's keywords and filters; empty values do not filter."""
 
     keywords: str = ""
     organization: str | None = None

@@ -40,8 +40,9 @@ logger = logging.getLogger(__name__)
 GEOMETRY = "geometry"
 DECIMALS = 5
 # Vertices of lines and rings closer than this (degrees, about 10 m) to the
-# previous one are dropped: a pixel spans 38 m at zoom 12, so the map looks
-# the same and the page gets a third of the data.
+# previous one are dropped. A pixel spans about 27 m at zoom 12 at Montréal's
+# latitude, so the map looks the same, and Québec City's neighbourhoods
+# shrink to about half their size.
 THIN_TOLERANCE = 1e-4
 MONTREAL_BASE = "limites-administratives-montreal"
 QUEBEC_BASE = "quartiers-quebec"
@@ -128,7 +129,7 @@ class MapLayer:
 
 @dataclass
 class MapView:
-    """What the map shows: a base layer, a data layer, where to centre and zoom."""
+    """The content of a map: a base layer, a data layer, its centre and zoom."""
 
     base: MapLayer
     data: MapLayer
@@ -229,7 +230,7 @@ def geometry_layer(dataset_id: str, *, label_column: str | None = None) -> MapLa
     Raises
     ------
     CoordinateError
-        If the coordinates are not recognised, or an MTM zone cannot be told.
+        If the coordinates are not recognised, or their MTM zone cannot be determined.
     """
     collection = load_geojson(dataset_id)
     vertices = np.array(list(_vertices(collection)), dtype="float64")

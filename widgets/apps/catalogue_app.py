@@ -5,7 +5,7 @@ licence, pages through the results (title, publisher, licence, declared
 frequency, last update), then picks a dataset to see its metadata, its
 resources and the first rows of a resource. Requests go to the API chosen
 by :func:`widgets.api_source.connect`: ``DONNEESQC_API``, the portal, or a
-replica the app starts itself when offline; the page says which.
+replica the app starts itself when offline. The page names the source.
 """
 
 from __future__ import annotations
@@ -250,9 +250,12 @@ class CatalogueApp:
                 (package.get("title") or package["name"], package["name"])
                 for package in page.packages
             ]
-            self.choice.value = (
-                current if current in names else (names[0] if names else None)
-            )
+            if current in names:
+                self.choice.value = current
+            elif names:
+                self.choice.value = names[0]
+            else:
+                self.choice.value = None
         finally:
             self._filling = False
         self.select(self.choice.value)
