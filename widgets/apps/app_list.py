@@ -115,13 +115,14 @@ APPS: tuple[AppInfo, ...] = (
         "Build an altair chart from a CSV file, with the code that draws it, its alt "
         "text and PNG and SVG downloads.",
         "Animation du constructeur de graphiques : les comptages de vélos de 2019, par "
-        "intervalles de 15 minutes, donnent une courbe par jour; regroupées par mois, "
-        "elles montrent un pic en été et un mois d'août absent du fichier; le texte de "
-        "remplacement et le code changent avec le graphique.",
+        "intervalles de 15 minutes, donnent une courbe d'un point par jour; regroupés "
+        "par mois, ils montrent un pic en juillet et 11 points seulement, car le "
+        "fichier n'a aucune ligne en août; le graphique passe en barres et le code "
+        "qui le dessine s'affiche.",
         "Animation of the chart builder: the 2019 bicycle counts, in 15-minute "
-        "intervals, give one line point per day; grouped by month, they show a summer "
-        "peak and an August missing from the file; the alt text and the code change "
-        "with the chart.",
+        "intervals, give a line of one point per day; grouped by month, they show a "
+        "peak in July and only 11 points, since the file has no row in August; the "
+        "chart turns into bars and the code that draws it shows.",
     ),
     AppInfo(
         "quality",

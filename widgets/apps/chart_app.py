@@ -91,9 +91,7 @@ class ChartApp:
             "x contient des dates (jour en premier)",
             "x holds dates (day first)",
         )
-        shell.label(
-            self.date_group, "description", "Regrouper les dates", "Group dates"
-        )
+        shell.label(self.date_group, "description", "Regrouper par", "Group by")
         shell.label(
             self.top,
             "description",

@@ -293,6 +293,13 @@ def _show(page, selector: str) -> None:
     page.locator(selector).first.scroll_into_view_if_needed()
 
 
+def _show_from_top(page, selector: str) -> None:
+    """Scroll so that ``selector`` is at the top of the viewport, with what follows it."""
+    page.locator(selector).first.evaluate(
+        "node => node.scrollIntoView({block: 'start'})"
+    )
+
+
 def _top(page) -> None:
     _show(page, ".dq-title")
 
@@ -340,7 +347,7 @@ def _catalogue_steps() -> list[Step]:
     def resource(page):
         select_option_matching(page, ".dq-resource select", "2019")
         _wait_text(page, ".dq-preview", "35040")
-        _show(page, ".dq-preview")
+        _show_from_top(page, ".dq-resource")
 
     def geojson(page):
         page.fill(".dq-keywords input", "")
@@ -367,12 +374,12 @@ def _api_steps() -> list[Step]:
     def execute(page):
         page.click("button.dq-run")
         _wait_text(page, ".dq-status", "page 1")
-        _show(page, ".dq-status")
+        _show_from_top(page, ".dq-status")
 
     def next_page(page):
         page.click("button.dq-next")
         _wait_text(page, ".dq-status", "page 2")
-        _show(page, ".dq-status")
+        _show_from_top(page, ".dq-status")
 
     def json_view(page):
         _show(page, ".dq-json")
@@ -412,6 +419,9 @@ def _chart_steps() -> list[Step]:
         select_option_matching(page, ".dq-dataset select", "2019")
         _wait_text(page, ".dq-alt-text", "point(s)")
         _wait_text(page, ".dq-alt-text", "2019-12-31")
+        # A counter that ran all year shows the seasons and the missing August.
+        select_option_matching(page, ".dq-y select", "compteur_100003032")
+        _wait_text(page, ".dq-alt-text", "compteur_100003032")
         _show(page, ".dq-chart")
 
     def monthly(page):
