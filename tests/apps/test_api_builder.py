@@ -166,3 +166,19 @@ def test_result_json_cut():
 def test_default_resource_in_replica(replica_source):
     result = replica_source.client.datastore_search(EXAMPLE_RESOURCE_ID, limit=1)
     assert result.total > 0
+
+
+@pytest.mark.network
+def test_real_portal_code_runs(monkeypatch):
+    from widgets.connectivity import is_reachable
+    from widgets.portal import PORTAL_API_URL, PortalClient
+
+    monkeypatch.delenv("DONNEESQC_OFFLINE", raising=False)
+    if not is_reachable(PORTAL_API_URL + "status_show"):
+        pytest.skip("www.donneesquebec.ca cannot be reached from this machine")
+    client = PortalClient(PORTAL_API_URL)
+    params = build_params("datastore_search", default_values("datastore_search"))
+    shown = run(client, "datastore_search", params)
+    namespace: dict = {}
+    exec(python_code(client, "datastore_search", params), namespace)  # noqa: S102
+    assert namespace["result"]["total"] == shown.result["total"]

@@ -162,3 +162,18 @@ def test_preview_unknown_resource(replica_source):
     resource = {"id": "no-such-resource", "name": "inconnue", "url": "https://x/y.csv"}
     with pytest.raises(PreviewUnavailableError, match="y.csv"):
         preview_resource(replica_source.client, resource)
+
+
+@pytest.mark.network
+def test_real_portal_search(monkeypatch):
+    from widgets.connectivity import is_reachable
+    from widgets.portal import PORTAL_API_URL, PortalClient
+
+    monkeypatch.delenv("DONNEESQC_OFFLINE", raising=False)
+    if not is_reachable(PORTAL_API_URL + "status_show"):
+        pytest.skip("www.donneesquebec.ca cannot be reached from this machine")
+    client = PortalClient(PORTAL_API_URL)
+    page = search_catalogue(client, CatalogueFilters(res_format="CSV"), rows=5)
+    table = results_table(page.packages, "fr")
+    assert page.count > 0
+    assert len(table) == len(page.packages)

@@ -180,7 +180,7 @@ def test_group_by_month(bikes_2019):
 
 def test_group_by_week_starts_monday(bikes_2019):
     data = prepare_data(bikes_2019, bikes_spec("week"))
-    assert (data["Date"].dt.dayofweek == 0).all()
+    assert (data["Date"].dt.day_of_week == 0).all()
 
 
 def test_group_by_day_sums(bikes_2019):
