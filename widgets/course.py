@@ -84,7 +84,9 @@ def read_lesson(path: Path) -> Lesson:
     if course is None:
         raise ValueError(f"{path}: the front matter has no 'course' block; add one.")
     if not isinstance(course, dict):
-        raise TypeError(f"{path}: the 'course' front matter must be a mapping, got {course!r}.")
+        raise TypeError(
+            f"{path}: the 'course' front matter must be a mapping, got {course!r}."
+        )
     paths = tuple(course.get("paths", ()))
     unknown = [name for name in paths if name not in PATHS]
     if unknown or not paths:

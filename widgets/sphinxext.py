@@ -3,7 +3,8 @@
 It does three things on every HTML page:
 
 * serves the vega, vega-lite and vega-embed scripts from the package
-  (``widgets/static/vendor``), so altair charts draw with no network;
+  (``widgets/static/vendor``) on pages with a chart, so altair charts draw
+  with no network;
 * links the page to the same page in the other edition (a visible switch and
   a ``<link rel="alternate" hreflang>``), assuming both editions sit side by
   side in one site as ``fr/`` and ``en/`` with the same page paths;
@@ -78,8 +79,12 @@ def _add_language_switch(
     if not context.get("default_mode"):
         context["default_mode"] = "light"
     if "script_files" in context:
+        has_chart = "vegaEmbed" in context.get("body", "")
         context["script_files"] = [
-            script for script in context["script_files"] if not _is_thebe_script(script)
+            script
+            for script in context["script_files"]
+            if not _is_thebe_script(script)
+            and (has_chart or not _is_vega_script(script))
         ]
     language = app.config.language or "fr"
     if language not in EDITIONS:
@@ -97,6 +102,14 @@ def _add_language_switch(
     )
     if "body" in context:
         context["body"] = switch + context["body"]
+
+
+def _is_vega_script(script: Any) -> bool:
+    """Whether ``script`` is one of the vendored vega scripts, which only chart pages need."""
+    filename = str(getattr(script, "filename", script) or "")
+    body = getattr(script, "attributes", {}).get("body", "")
+    # Sphinx prefixes the page's script names with "_static/".
+    return filename.endswith(VENDOR_SCRIPTS) or "VEGA_DEBUG" in body
 
 
 def _is_thebe_script(script: Any) -> bool:
