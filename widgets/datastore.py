@@ -129,7 +129,8 @@ def read_csv_frame(dataset: Dataset) -> pd.DataFrame:
     Empty cells become empty strings, as CKAN's loader keeps them in text
     columns; header names lose surrounding spaces, as the loader strips them.
     """
-    # TODO: use widgets.reader.load once merged
+    # Raw text on purpose: the replica types columns itself, as CKAN's loader
+    # does, so the course reader's own typing would hide that step.
     path = fetch(dataset.id)
     frame = pd.read_csv(
         path,
