@@ -175,3 +175,13 @@ def test_learning_path_totals_add_lessons():
     paths = learning_paths("fr")
     expected = sum(lesson.minutes for lesson in lessons("fr") if "read" in lesson.paths)
     assert paths.totals()["read"] == expected
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_lesson_apps_have_notebooks(edition):
+    from widgets.course import APPS
+
+    for lesson in lessons(edition):
+        if lesson.app:
+            notebook = ROOT / "notebooks" / APPS[lesson.app][2]
+            assert notebook.exists(), f"{lesson.slug}: app notebook {notebook.name} missing"

@@ -33,14 +33,19 @@ PATHS = {
     "read": ("Lire les données", "Reading data"),
     "reuse": ("Réutiliser les données", "Reusing data"),
 }
+# App id: (French name, English name, notebook file in notebooks/).
 APPS = {
-    "catalogue": ("Explorateur du catalogue", "Catalogue explorer"),
-    "licences": ("Aide aux licences et au crédit", "Licence and attribution helper"),
-    "api": ("Constructeur de requêtes API", "API query builder"),
-    "charts": ("Constructeur de graphiques", "Chart builder"),
-    "quality": ("Vérificateur de qualité", "Quality checker"),
-    "map": ("Carte", "Map view"),
-    "needs": ("Tableau des besoins en données", "Data-needs board"),
+    "catalogue": ("Explorateur du catalogue", "Catalogue explorer", "catalogue.ipynb"),
+    "licences": (
+        "Aide aux licences et au crédit",
+        "Licence and attribution helper",
+        "licences.ipynb",
+    ),
+    "api": ("Constructeur de requêtes API", "API query builder", "api.ipynb"),
+    "charts": ("Constructeur de graphiques", "Chart builder", "graphiques.ipynb"),
+    "quality": ("Vérificateur de qualité", "Quality checker", "qualite.ipynb"),
+    "map": ("Carte", "Map view", "carte.ipynb"),
+    "needs": ("Tableau des besoins en données", "Data-needs board", "besoins.ipynb"),
 }
 
 
@@ -153,11 +158,12 @@ class LessonInfo:
                 )
             )
         if lesson.app:
-            app_name = pick(*APPS[lesson.app], lang)
+            french, english, notebook = APPS[lesson.app]
+            app_name = pick(french, english, lang)
             rows.append(
                 (
                     pick("Application", "App", lang),
-                    f"{html.escape(app_name)} (<code>notebooks/{lesson.app}.ipynb</code>)",
+                    f"{html.escape(app_name)} (<code>notebooks/{notebook}</code>)",
                 )
             )
         items = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
