@@ -45,6 +45,18 @@ AGGREGATION_LABELS = {
     "min": ("Minimum de", "Minimum of"),
     "max": ("Maximum de", "Maximum of"),
 }
+# Periods a date column can be grouped by, with the pandas code that maps
+# each date to the start of its period (weeks start on Monday).
+DATE_GROUPS = {
+    "day": ".dt.floor('D')",
+    "week": ".dt.to_period('W-SUN').dt.start_time",
+    "month": ".dt.to_period('M').dt.start_time",
+}
+DATE_GROUP_LABELS = {
+    "day": ("par jour", "by day"),
+    "week": ("par semaine", "by week"),
+    "month": ("par mois", "by month"),
+}
 MARK_LABELS = {
     "bar": ("Diagramme à barres", "Bar chart"),
     "line": ("Graphique linéaire", "Line chart"),
@@ -62,8 +74,11 @@ class ChartSpec:
     """The learner's choices for one chart.
 
     ``y`` is ignored for the ``"count"`` aggregation. ``x_is_date`` parses x
-    as dates (day first, as in 31/12/2019). ``top`` keeps the largest values
-    only (bar and point charts).
+    as dates (day first, as in 31/12/2019). ``date_group`` (``"day"``,
+    ``"week"`` or ``"month"``, dates only) replaces each date by the start of
+    its period before aggregating, so a file of 15-minute counts becomes one
+    point per day, week or month. ``top`` keeps the largest values only (bar
+    and point charts).
     """
 
     x: str
@@ -71,6 +86,7 @@ class ChartSpec:
     aggregate: str = "sum"
     mark: str = "bar"
     x_is_date: bool = False
+    date_group: str | None = None
     top: int | None = None
     title: str = ""
 
@@ -112,6 +128,22 @@ def check_spec(df: pd.DataFrame, spec: ChartSpec) -> None:
             fr="Choisissez deux colonnes différentes pour x et y.",
             en="Choose two different columns for x and y.",
         )
+    if spec.date_group is not None and spec.date_group not in DATE_GROUPS:
+        raise ChartError(
+            fr=f"Regroupement de dates inconnu : {spec.date_group!r}. Choix : "
+            f"{', '.join(DATE_GROUPS)}.",
+            en=f"Unknown date grouping: {spec.date_group!r}. Choices: "
+            f"{', '.join(DATE_GROUPS)}.",
+        )
+    if spec.date_group is not None and not (
+        spec.x_is_date or pd.api.types.is_datetime64_any_dtype(df[spec.x])
+    ):
+        raise ChartError(
+            fr=f"Regrouper par jour, semaine ou mois demande des dates en x : cochez "
+            f"« x contient des dates » ou choisissez une colonne de dates, pas {spec.x!r}.",
+            en=f"Grouping by day, week or month needs dates on x: tick 'x holds dates' "
+            f"or choose a date column, not {spec.x!r}.",
+        )
     if spec.top is not None and not 1 <= spec.top <= MAX_TOP:
         raise ChartError(
             fr=f"Nombre de valeurs à garder invalide : {spec.top!r} (de 1 à {MAX_TOP}).",
@@ -147,9 +179,11 @@ def build_chart(
     if max_points is not None and len(data) > max_points:
         raise ChartError(
             fr=f"Trop de points à dessiner : {len(data)} (maximum {max_points}). Choisissez "
-            "une agrégation (somme, moyenne, nombre de lignes) ou gardez moins de valeurs.",
+            "une agrégation (somme, moyenne, nombre de lignes), regroupez les dates par jour, "
+            "semaine ou mois, ou gardez moins de valeurs.",
             en=f"Too many points to draw: {len(data)} (maximum {max_points}). Choose an "
-            "aggregation (sum, mean, number of rows) or keep fewer values.",
+            "aggregation (sum, mean, number of rows), group dates by day, week or month, "
+            "or keep fewer values.",
         )
     x_type, y_title = _x_type(data, spec), _y_title(spec, language)
     sort = "-y" if x_type == "nominal" and spec.mark == "bar" else "ascending"
@@ -330,6 +364,8 @@ def _data_steps(df: pd.DataFrame, spec: ChartSpec) -> list[str]:
             f"data[{x!r}] = pd.to_datetime(data[{x!r}], dayfirst=True, errors='coerce')"
         )
     lines.append(f"data = data.dropna(subset=[{x!r}])")
+    if spec.date_group is not None:
+        lines.append(f"data[{x!r}] = data[{x!r}]{DATE_GROUPS[spec.date_group]}")
 
     if spec.aggregate == "count":
         lines.append(f"data = data.groupby({x!r}, as_index=False).size()")
@@ -373,11 +409,14 @@ def _title(spec: ChartSpec, language: str) -> str:
     """Return the chart title: the learner's, or the y title by x."""
     if spec.title:
         return spec.title
-    return pick(
+    title = pick(
         f"{_y_title(spec, language)} selon {spec.x}",
         f"{_y_title(spec, language)} by {spec.x}",
         language,
     )
+    if spec.date_group is not None:
+        title += " (" + pick(*DATE_GROUP_LABELS[spec.date_group], language) + ")"
+    return title
 
 
 def _field(name: str) -> str:

@@ -1,6 +1,6 @@
 """Sphinx extension shared by the French and English editions of the book.
 
-It does three things on every HTML page:
+It adds the ``{binder}`` role, and does three things on every HTML page:
 
 * serves the vega, vega-lite and vega-embed scripts from the package
   (``widgets/static/vendor``) on pages with a chart, so altair charts draw
@@ -10,6 +10,9 @@ It does three things on every HTML page:
   side in one site as ``fr/`` and ``en/`` with the same page paths;
 * adds the course stylesheet (self-check questions, dataset cards) and
   favicon, and drops thebe's scripts (see ``_is_thebe_script``).
+
+The role links to a path of the course's Binder session, built from the
+repository in ``_config.yml``: ``{binder}`Ouvrir les applications <voila/tree/notebooks>```.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import altair
+from docutils import nodes
+from sphinx.util.nodes import split_explicit_title
+
+from widgets.binder import BinderSettings
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +131,38 @@ def _is_thebe_script(script: Any) -> bool:
     return "sphinx-thebe" in filename or "THEBE_JS_URL" in body
 
 
+def binder_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: dict | None = None,
+    content: list | None = None,
+) -> tuple[list, list]:
+    """Link to a path of the course's Binder session: ``{binder}`title <urlpath>```.
+
+    The Binder URL comes from ``repository.url``, ``repository.branch`` and
+    ``launch_buttons.binderhub_url`` of ``_config.yml``, as for the launch
+    buttons; without a title the link shows the URL.
+    """
+    has_title, title, urlpath = split_explicit_title(text)
+    config = inliner.document.settings.env.config
+    try:
+        settings = BinderSettings.from_theme_options(config.html_theme_options or {})
+    except ValueError as error:
+        message = inliner.reporter.error(str(error), line=lineno)
+        problem = inliner.problematic(rawtext, rawtext, message)
+        return [problem], [message]
+    url = settings.launch_url(urlpath)
+    node = nodes.reference(rawtext, title if has_title else url, refuri=url)
+    node["classes"].append("dq-binder-link")
+    return [node], []
+
+
 def setup(app: Any) -> dict:
     """Register the extension with Sphinx."""
+    app.add_role("binder", binder_role)
     app.connect("config-inited", _add_static_files)
     # A late priority, so the theme's own context values are already set.
     app.connect("html-page-context", _add_language_switch, priority=900)

@@ -1,8 +1,9 @@
 """Settings for the tests of the apps and their logic.
 
 The files come from the course mirror (the read-only portal snapshot that
-sits beside the repository), checked strictly against the registry. A
-variable already set in the environment wins.
+sits beside the repository), checked strictly against the registry, and
+``DONNEESQC_OFFLINE`` keeps the apps from checking the portal or the map
+tiles. A variable already set in the environment wins.
 """
 
 import os
@@ -14,6 +15,8 @@ import pytest
 SNAPSHOT = Path(__file__).resolve().parents[3] / "shared" / "portal-snapshot"
 os.environ.setdefault("DONNEESQC_MIRROR", str(SNAPSHOT))
 os.environ.setdefault("DONNEESQC_STRICT", "1")
+# No test of the apps may reach the internet: no portal check, no tile check.
+os.environ.setdefault("DONNEESQC_OFFLINE", "1")
 
 
 def read_registered_csv(dataset_id: str) -> pd.DataFrame:
@@ -61,3 +64,24 @@ def no_instructor(monkeypatch):
 def registered_csv():
     """Return the function that reads a registered CSV file as text."""
     return read_registered_csv
+
+
+@pytest.fixture(scope="session")
+def replica():
+    """A replica of the portal's API on a free port of 127.0.0.1."""
+    from widgets.replica import start_replica
+
+    handle = start_replica(port=0)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def replica_source(replica):
+    """An ApiSource whose client talks to the replica."""
+    from widgets.api_source import ApiSource
+    from widgets.portal import PortalClient
+
+    client = PortalClient(replica.api_url)
+    yield ApiSource(client, "configured")
+    client.close()

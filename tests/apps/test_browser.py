@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from widgets.apps.app_list import APPS
 from widgets.apps.chart_app import AGGREGATION_NAMES
+from widgets.apps.screenshots import select_option_matching
 from widgets.licences import find_licence
 from widgets.registry import get_dataset
 
@@ -75,6 +77,7 @@ def voila_url(tmp_path_factory):
             str(port),
             "--board-db",
             str(folder / "board.sqlite3"),
+            "--offline",
         ],
         env=env,
         stdout=log,
@@ -247,4 +250,92 @@ def test_board_app(voila_url, browser):
     page.wait_for_selector("button:has-text('Voter (1)')", timeout=RENDER_TIMEOUT_MS)
     assert page.get_by_role("button", name=re.compile(r"Voter \(1\)")).is_disabled()
     app.check_clean("besoins")
+    page.close()
+
+
+def test_catalogue_app(voila_url, browser):
+    app = AppPage(browser, voila_url, "catalogue")
+    page = app.page
+    page.wait_for_selector(".dq-summary:has-text('page 1')", timeout=RENDER_TIMEOUT_MS)
+    before = page.inner_text(".dq-results")
+    assert "réplique" in page.inner_text(".dq-source")
+    page.fill(".dq-keywords input", "vélo")
+    page.click("button.dq-search")
+    page.wait_for_selector(
+        ".dq-summary:has-text('1 jeu(x)')", timeout=RENDER_TIMEOUT_MS
+    )
+    select_option_matching(page, ".dq-resource select", "2019")
+    page.wait_for_selector(".dq-preview:has-text('35040')", timeout=RENDER_TIMEOUT_MS)
+    assert page.inner_text(".dq-results") != before
+    assert page.locator(".dq-preview table").count() == 1
+    app.check_clean("catalogue")
+    page.close()
+
+
+def test_api_app(voila_url, browser):
+    app = AppPage(browser, voila_url, "api")
+    page = app.page
+    page.wait_for_function(
+        "() => document.querySelector('.dq-curl textarea').value.startsWith('curl')",
+        timeout=RENDER_TIMEOUT_MS,
+    )
+    page.click("button.dq-run")
+    page.wait_for_selector(
+        ".dq-status:has-text('page 1 sur')", timeout=RENDER_TIMEOUT_MS
+    )
+    first = page.inner_text(".dq-table-output")
+    page.click("button.dq-next")
+    page.wait_for_selector(
+        ".dq-status:has-text('page 2 sur')", timeout=RENDER_TIMEOUT_MS
+    )
+    page.wait_for_function(
+        "() => document.querySelector('.dq-curl textarea').value.includes('offset=5')",
+        timeout=RENDER_TIMEOUT_MS,
+    )
+    assert page.inner_text(".dq-table-output") != first
+    assert '"records"' in page.input_value(".dq-json textarea")
+    app.check_clean("api")
+    page.close()
+
+
+def test_map_app(voila_url, browser):
+    app = AppPage(browser, voila_url, "carte")
+    page = app.page
+    page.wait_for_function(
+        "() => document.querySelectorAll('.dq-map path').length > 30",
+        timeout=RENDER_TIMEOUT_MS,
+    )
+    select_option_matching(page, ".dq-pair select", "POINT_X")
+    page.wait_for_selector(
+        ".dq-detection:has-text('MTM zone 8')", timeout=RENDER_TIMEOUT_MS
+    )
+    select_option_matching(page, ".dq-pair select", "^LAT, LONG")
+    page.wait_for_selector(
+        ".dq-detection [data-kind='latlon'], .dq-detection div[data-kind='latlon']",
+        timeout=RENDER_TIMEOUT_MS,
+    )
+    before = page.locator(".dq-map path").count()
+    select_option_matching(page, ".dq-dataset select", "Québec")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.dq-map path').length !== {before}",
+        timeout=RENDER_TIMEOUT_MS,
+    )
+    assert page.locator(".dq-map .leaflet-tile").count() == 0
+    app.check_clean("carte")
+    page.close()
+
+
+def test_landing_page(voila_url, browser):
+    app = AppPage(browser, voila_url, "index")
+    page = app.page
+    page.wait_for_selector(".dq-card-app img", timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.dq-card-app img'))"
+        ".every(image => image.complete && image.naturalWidth > 0)",
+        timeout=RENDER_TIMEOUT_MS,
+    )
+    assert page.locator(".dq-card-app").count() == len(APPS)
+    page.get_by_role("button", name="English").click()
+    page.wait_for_selector(f"text={APPS[0].title_en}", timeout=RENDER_TIMEOUT_MS)
+    app.check_clean("index")
     page.close()

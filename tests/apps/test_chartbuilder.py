@@ -151,3 +151,68 @@ def test_too_many_points_rejected(registered_csv):
     with pytest.raises(ChartError) as info:
         build_chart(df, spec)
     assert "Too many points" in info.value.message_en
+
+
+@pytest.fixture(scope="module")
+def bikes_2019():
+    from widgets.apps.tables import load_table
+
+    return load_table("velos-comptage-2019")
+
+
+def bikes_spec(group: str | None) -> ChartSpec:
+    return ChartSpec(
+        x="Date",
+        y="compteur_100003032",
+        aggregate="sum",
+        mark="line",
+        x_is_date=True,
+        date_group=group,
+    )
+
+
+def test_group_by_month(bikes_2019):
+    data = prepare_data(bikes_2019, bikes_spec("month"))
+    months = bikes_2019["Date"].dt.to_period("M").nunique()
+    assert len(data) == months
+    assert (data["Date"].dt.day == 1).all()
+
+
+def test_group_by_week_starts_monday(bikes_2019):
+    data = prepare_data(bikes_2019, bikes_spec("week"))
+    assert (data["Date"].dt.day_of_week == 0).all()
+
+
+def test_group_by_day_sums(bikes_2019):
+    data = prepare_data(bikes_2019, bikes_spec("day"))
+    assert data["compteur_100003032"].sum() == bikes_2019["compteur_100003032"].sum()
+    assert len(data) == bikes_2019["Date"].dt.normalize().nunique()
+
+
+def test_ungrouped_2019_too_many_points(bikes_2019):
+    with pytest.raises(ChartError, match="jour, semaine ou mois|day, week or month"):
+        build_chart(bikes_2019, bikes_spec(None))
+
+
+def test_grouped_code_same_chart(bikes_2019):
+    spec = bikes_spec("week")
+    namespace = {"df": bikes_2019}
+    exec(chart_code(bikes_2019, spec, "en"), namespace)  # noqa: S102
+    assert namespace["chart"].to_dict() == build_chart(bikes_2019, spec, "en").to_dict()
+
+
+def test_group_title_names_period(bikes_2019):
+    chart = build_chart(bikes_2019, bikes_spec("month"), "fr")
+    assert chart.title.endswith("(par mois)")
+
+
+def test_group_needs_dates():
+    df = pd.DataFrame({"x": ["a", "b"], "y": ["1", "2"]})
+    with pytest.raises(ChartError, match="dates"):
+        prepare_data(df, ChartSpec(x="x", y="y", date_group="day"))
+
+
+def test_group_unknown_period():
+    df = pd.DataFrame({"x": ["01/01/2020"], "y": ["1"]})
+    with pytest.raises(ChartError, match="hour"):
+        prepare_data(df, ChartSpec(x="x", y="y", x_is_date=True, date_group="hour"))

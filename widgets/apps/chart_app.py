@@ -1,7 +1,7 @@
 """App: chart builder.
 
 The learner picks a registered CSV dataset, the x and y columns, an
-aggregation and a mark. The app draws the chart (a static SVG rendered by
+aggregation and a mark; dates on x can be grouped by day, week or month. The app draws the chart (a static SVG rendered by
 vl-convert, so the page loads no chart library from a CDN), writes its alt
 text, shows the pandas + altair code that draws it, and offers PNG and SVG
 downloads.
@@ -16,10 +16,12 @@ import logging
 import ipywidgets as w
 
 from widgets.apps.shell import AppShell, build_app
-from widgets.apps.tables import load_text_table, tabular_datasets
+from widgets.apps.tables import load_table, tabular_datasets
 from widgets.chartbuilder import (
     AGGREGATION_LABELS,
+    DATE_GROUP_LABELS,
     MARK_LABELS,
+    MAX_POINTS,
     ChartSpec,
     alt_text,
     build_chart,
@@ -33,6 +35,7 @@ from widgets.registry import get_dataset
 logger = logging.getLogger(__name__)
 
 DEFAULT_TOP = 20
+NO_GROUP = ""
 AGGREGATION_NAMES = {
     "none": ("aucune (valeurs brutes)", "none (raw values)"),
     "count": ("nombre de lignes", "number of rows"),
@@ -58,6 +61,8 @@ class ChartApp:
         self.aggregate = w.Dropdown(layout=w.Layout(width="30em"))
         self.mark = w.ToggleButtons()
         self.x_is_date = w.Checkbox(value=False, indent=False)
+        self.date_group = w.Dropdown(layout=w.Layout(width="30em"))
+        self.date_group.add_class("dq-date-group")
         self.top = w.BoundedIntText(
             value=DEFAULT_TOP, min=0, max=500, layout=w.Layout(width="24em")
         )
@@ -86,6 +91,7 @@ class ChartApp:
             "x contient des dates (jour en premier)",
             "x holds dates (day first)",
         )
+        shell.label(self.date_group, "description", "Regrouper par", "Group by")
         shell.label(
             self.top,
             "description",
@@ -100,7 +106,7 @@ class ChartApp:
             "<h3>The code that draws this chart</h3>",
         )
         style = {"description_width": "9em"}
-        for widget in (self.dataset, self.x, self.y, self.aggregate):
+        for widget in (self.dataset, self.x, self.y, self.aggregate, self.date_group):
             widget.style = style
         self.top.style = {"description_width": "initial"}
 
@@ -108,6 +114,7 @@ class ChartApp:
         shell.body.children = [
             self.dataset,
             w.HBox([self.x, self.x_is_date]),
+            self.date_group,
             self.y,
             self.aggregate,
             self.mark,
@@ -125,6 +132,7 @@ class ChartApp:
             self.aggregate,
             self.mark,
             self.x_is_date,
+            self.date_group,
             self.top,
         ):
             widget.observe(self._on_choice, names="value")
@@ -139,6 +147,9 @@ class ChartApp:
             aggregate=self.aggregate.value,
             mark=self.mark.value,
             x_is_date=self.x_is_date.value,
+            date_group=(self.date_group.value or None)
+            if self.x_is_date.value
+            else None,
             top=self.top.value or None,
         )
 
@@ -178,7 +189,7 @@ class ChartApp:
             return
         with self.shell.task("charger le jeu de données", "load the dataset"):
             dataset = get_dataset(change["new"])
-            self.df = load_text_table(dataset.id)
+            self.df = load_table(dataset.id)
             # Identifier columns look numeric but summing them means nothing.
             numbers = [
                 name
@@ -196,6 +207,13 @@ class ChartApp:
                     else (others[0] if others else self.x.options[0])
                 )
                 self.x_is_date.value = self.x.value in dataset.date_columns
+                # A long time series (the 2019 file has 35 040 rows of 15 minutes)
+                # is drawn one point per day unless the learner asks otherwise.
+                self.date_group.value = (
+                    "day"
+                    if self.x_is_date.value and len(self.df) > MAX_POINTS
+                    else NO_GROUP
+                )
                 self.y.value = numbers[0] if numbers else None
                 self.aggregate.value = "sum" if numbers else "count"
                 self.mark.value = "line" if self.x_is_date.value else "bar"
@@ -229,6 +247,14 @@ class ChartApp:
                 for name in AGGREGATION_LABELS
             ]
             self.aggregate.value = aggregate
+            group = self.date_group.value or NO_GROUP
+            self.date_group.options = [
+                (self.shell.text("non (chaque date)", "no (every date)"), NO_GROUP)
+            ] + [
+                (self.shell.text(*labels), name)
+                for name, labels in DATE_GROUP_LABELS.items()
+            ]
+            self.date_group.value = group
             mark = self.mark.value or "bar"
             self.mark.options = [
                 (self.shell.text(*labels), name) for name, labels in MARK_LABELS.items()

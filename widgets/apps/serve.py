@@ -1,5 +1,8 @@
 """Serve the course's apps with Voilà on 127.0.0.1.
 
+``python -m widgets.apps screenshots`` records the landing screenshots and
+walkthroughs (see :mod:`widgets.apps.screenshots`).
+
 ``python -m widgets.apps serve --port 8866`` starts Voilà as a child
 process on the notebooks folder, with the course template (no request to a
 CDN) and tracebacks hidden from learners, then waits for it. SIGINT and
@@ -18,8 +21,12 @@ import sys
 from pathlib import Path
 
 import widgets
+from widgets.apps.screenshots import add_arguments as add_screenshot_arguments
+from widgets.apps.screenshots import run as record_screenshots
 from widgets.apps.shell import INSTRUCTOR_VARIABLE
+from widgets.connectivity import OFFLINE_VARIABLE
 from widgets.needs_board import DB_VARIABLE
+from widgets.portal import API_VARIABLE
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +71,27 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"SQLite file of the data-needs board (sets {DB_VARIABLE})",
     )
     serve.add_argument(
+        "--offline",
+        action="store_true",
+        help=f"send no request to the internet: no portal check, no map tiles "
+        f"({OFFLINE_VARIABLE}=1)",
+    )
+    serve.add_argument(
+        "--api",
+        default=None,
+        help=f"CKAN action API the catalogue and API apps use (sets {API_VARIABLE})",
+    )
+    serve.add_argument(
         "--language",
         choices=("fr", "en"),
         default=None,
         help="language the apps open in (default: French)",
     )
+    shots = commands.add_parser(
+        "screenshots",
+        help="record landing screenshots and walkthroughs in chromium",
+    )
+    add_screenshot_arguments(shots)
     return parser
 
 
@@ -105,6 +128,10 @@ def voila_environment(args: argparse.Namespace) -> dict[str, str]:
         env[DB_VARIABLE] = str(args.board_db.expanduser().resolve())
     if args.language:
         env["DONNEESQC_LANG"] = args.language
+    if getattr(args, "offline", False):
+        env[OFFLINE_VARIABLE] = "1"
+    if getattr(args, "api", None):
+        env[API_VARIABLE] = args.api
     return env
 
 
@@ -152,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "screenshots":
+        return record_screenshots(args)
     return 2
 
 

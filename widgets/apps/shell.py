@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import ipywidgets as w
+import pandas as pd
 
 from widgets.errors import CourseError
 from widgets.i18n import check_language, pick
@@ -42,6 +43,15 @@ STYLE = """
 .dq-trace { white-space: pre-wrap; font-size: 85%; background: #f6f6f6; padding: 8px;
   max-height: 24em; overflow: auto; }
 .dq-title h2 { margin: 0 0 4px 0; color: #095797; }
+.dq-table { border-collapse: collapse; font-size: 90%; margin: 4px 0; }
+.dq-table th, .dq-table td { border: 1px solid #d0d7de; padding: 3px 6px; text-align: left;
+  vertical-align: top; max-width: 28em; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; line-height: 1.4; }
+.dq-table.dq-wrap td { white-space: normal; }
+.dq-table th { background: #eef3f8; }
+.dq-table-wrap { max-width: 100%; overflow-x: auto; }
+.dq-note { color: #444; font-size: 90%; }
+.dq-url { font-family: monospace; font-size: 90%; overflow-wrap: anywhere; }
 </style>
 """
 
@@ -249,6 +259,33 @@ class AppShell:
             self.trace_box.value = f'<pre class="dq-trace">{html.escape(trace)}</pre>'
         else:
             self.trace_box.value = ""
+
+
+def table_html(
+    df: pd.DataFrame,
+    *,
+    max_rows: int | None = None,
+    label: str = "",
+    wrap: bool = False,
+) -> str:
+    """Return ``df`` as an escaped HTML table in a horizontally scrolling box.
+
+    ``label`` becomes the table's accessible name (``aria-label``). Cells
+    stay on one line (cut with an ellipsis past 28em) unless ``wrap``.
+    """
+    shown = df if max_rows is None else df.head(max_rows)
+    table = shown.to_html(
+        index=False,
+        escape=True,
+        border=0,
+        classes="dq-table dq-wrap" if wrap else "dq-table",
+        na_rep="",
+    )
+    if label:
+        table = table.replace(
+            "<table ", f'<table aria-label="{html.escape(label, quote=True)}" ', 1
+        )
+    return f'<div class="dq-table-wrap">{table}</div>'
 
 
 def build_app(
