@@ -29,7 +29,7 @@ GEO_LESSON = "lessons/09-geo.html"
 NEEDS_LESSON = "lessons/12-data-needs.html"
 INSTRUCTOR_PAGE = "instructor/index.html"
 EN_DASH = "\u2013"
-MAP_MARKS = ".vega-embed svg .mark-geoshape path"
+MAP_MARKS = ".vega-embed svg .mark-shape path"
 
 
 def _pasted_texts(site: Path, edition: str, page: str) -> list[str]:
