@@ -257,3 +257,62 @@ def test_check_command_hidden_only_cell(tmp_path):
     synthetic.write(synthetic.learner_view(source), notebook)
     result = run_check(notebook, "en")
     assert "[at grading] q3-valeurs" in result.stdout
+
+
+GRADING_MODULES = [
+    PROJECT / "widgets" / "grading.py",
+    PROJECT / "widgets" / "grading_api.py",
+    PROJECT / "widgets" / "selfcheck.py",
+    *sorted((PROJECT / "widgets" / "instructor").glob("*.py")),
+]
+
+
+def required_imports(path: Path) -> set[str]:
+    """Return the top-level modules ``path`` imports outside ``try`` blocks."""
+    import ast
+
+    tree = ast.parse(path.read_text("utf-8"))
+    optional = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.Try)
+        for statement in block.body
+        for node in ast.walk(statement)
+    }
+    names = set()
+    for node in ast.walk(tree):
+        if id(node) in optional:
+            continue
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_pyproject_lists_grading_imports():
+    import importlib.metadata
+    import re
+    import tomllib
+
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text("utf-8"))
+    declared = {
+        re.split(r"[<>=!~;\[ ]", requirement)[0].lower().replace("_", "-")
+        for requirement in project["project"]["dependencies"]
+    }
+    distributions = importlib.metadata.packages_distributions()
+    third_party = {
+        name
+        for path in GRADING_MODULES
+        for name in required_imports(path)
+        if name not in sys.stdlib_module_names and name not in {"widgets", "__future__"}
+    }
+    missing = sorted(
+        name
+        for name in third_party
+        if not {
+            dist.lower().replace("_", "-") for dist in distributions.get(name, [name])
+        }
+        & declared
+    )
+    assert missing == []

@@ -51,3 +51,12 @@ def test_source_has_manual_question(assignment):
 def test_source_has_hidden_tests(assignment):
     text = (COURSE.source / assignment / f"{assignment}.ipynb").read_text("utf-8")
     assert "### BEGIN HIDDEN TESTS" in text
+
+
+@pytest.mark.parametrize("edition", ["fr", "en"])
+def test_lesson_exercises_exist(edition):
+    from widgets.course import lessons
+
+    named = {lesson.exercise for lesson in lessons(edition) if lesson.exercise}
+    assert named
+    assert named - set(COURSE.assignments()) == set()

@@ -37,7 +37,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
@@ -46,6 +46,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 from widgets.ckan_catalog import Catalog
 from widgets.ckan_errors import ActionBadRequest, ActionError, ActionNotFound
 from widgets.datastore import Datastore
+from widgets.registry import Dataset, get_dataset, list_datasets
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +89,22 @@ class Replica:
         }
 
     @classmethod
-    def from_registry(cls) -> Replica:
-        """Load the registered files and build the replica."""
+    def from_registry(cls, dataset_ids: Iterable[str] | None = None) -> Replica:
+        """Load the registered files and build the replica.
+
+        Parameters
+        ----------
+        dataset_ids
+            Registry ids of the files to load into the datastore; all of them
+            by default. A recorded API response of the same resource comes
+            along, for its data dictionary. The catalog lists every registered
+            dataset either way, and ``datastore_search`` serves only the
+            loaded files. Loading only the files a notebook needs shortens
+            the start (``benchmarks/bench_replica_start.py`` measures it).
+        """
         started = time.perf_counter()
-        datastore = Datastore.from_registry()
+        datasets = None if dataset_ids is None else _with_responses(dataset_ids)
+        datastore = Datastore.from_registry(datasets)
         catalog = Catalog.from_registry(set(datastore.tables))
         logger.info(
             "Replica data ready in %.1f s: %d packages, %d datastore tables",
@@ -337,7 +350,11 @@ def check_host(host: str) -> str:
 
 
 def start_replica(
-    port: int = 0, *, host: str = LOOPBACK, replica: Replica | None = None
+    port: int = 0,
+    *,
+    host: str = LOOPBACK,
+    replica: Replica | None = None,
+    datasets: Iterable[str] | None = None,
 ) -> ReplicaHandle:
     """Start the replica in a background thread and return its handle.
 
@@ -349,6 +366,9 @@ def start_replica(
         Must be 127.0.0.1 or localhost.
     replica
         An already built :class:`Replica`; built from the registry by default.
+    datasets
+        Registry ids of the files the datastore loads when ``replica`` is
+        not given; all of them by default.
 
     Examples
     --------
@@ -358,7 +378,7 @@ def start_replica(
     >>> handle.stop()  # doctest: +SKIP
     """
     check_host(host)
-    replica = replica or Replica.from_registry()
+    replica = replica or Replica.from_registry(datasets)
     server = ReplicaServer(port, replica)
     thread = threading.Thread(
         target=server.serve_forever,
@@ -432,6 +452,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         replica.close()
         logger.info("Replica on %s stopped", server.base_url)
     return 0
+
+
+def _with_responses(dataset_ids: Iterable[str]) -> list[Dataset]:
+    """Return the datasets ``dataset_ids`` and the recorded API responses of their resources."""
+    selected = [get_dataset(dataset_id) for dataset_id in dataset_ids]
+    resource_ids = {dataset.resource_id for dataset in selected if dataset.resource_id}
+    responses = [
+        dataset
+        for dataset in list_datasets()
+        if dataset.kind == "ckan_api_response"
+        and dataset.resource_id in resource_ids
+        and dataset not in selected
+    ]
+    return selected + responses
 
 
 def _interrupt(signum: int, frame: object) -> None:

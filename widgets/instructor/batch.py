@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_WORKERS = 2
 DEFAULT_SUBMISSION_TIMEOUT = 900.0
 FETCH_CALL = re.compile(r"""fetch\(\s*["']([\w.-]+)["']\s*\)""")
+RESOURCE_ID = re.compile(
+    r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+)
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
 LOCKED_MARKERS = ("database is locked", "OperationalError")
@@ -56,12 +59,18 @@ class PreflightError(RuntimeError):
 
 
 def preflight(course: Course, assignment: str) -> list[str]:
-    """Check that ``assignment`` can be graded; return the dataset ids it fetches.
+    """Check that ``assignment`` can be graded; return the dataset ids it reads.
+
+    An assignment reads a file with ``fetch("<dataset id>")``, or queries a
+    datastore resource by its id through the CKAN API. In the second case
+    its notebook starts the course's replica, which loads the file, unless
+    ``DONNEESQC_API`` names an API, which must then serve the resource.
 
     Raises
     ------
     PreflightError
-        If the release version is missing or a data file cannot be fetched.
+        If the release version is missing, a data file cannot be fetched, or
+        the API named by ``DONNEESQC_API`` does not serve a queried resource.
         Grading without the data would give every learner 0.
     """
     from widgets.fetch import fetch
@@ -76,14 +85,14 @@ def preflight(course: Course, assignment: str) -> list[str]:
             f"No release version of {assignment!r} ({missing}): run "
             f"'python -m widgets.instructor release {assignment}' first."
         )
+    texts = [
+        (course.source / assignment / name).read_text("utf-8")
+        for name in course.notebook_names(assignment)
+    ]
+    resources = _queried_resources(texts)
     dataset_ids = sorted(
-        {
-            match
-            for name in course.notebook_names(assignment)
-            for match in FETCH_CALL.findall(
-                (course.source / assignment / name).read_text("utf-8")
-            )
-        }
+        {match for text in texts for match in FETCH_CALL.findall(text)}
+        | set(resources.values())
     )
     for dataset_id in dataset_ids:
         try:
@@ -93,7 +102,40 @@ def preflight(course: Course, assignment: str) -> list[str]:
                 f"Data file {dataset_id!r} of {assignment!r} is unavailable: {error} "
                 "Set DONNEESQC_MIRROR to the course mirror before grading."
             ) from error
+    _check_api(assignment, resources)
     return dataset_ids
+
+
+def _queried_resources(texts: list[str]) -> dict[str, str]:
+    """Return the registered datastore resources named in ``texts``, as {resource id: dataset id}."""
+    from widgets.ckan_catalog import resource_id_for
+    from widgets.registry import list_datasets
+
+    named = {match.lower() for text in texts for match in RESOURCE_ID.findall(text)}
+    return {
+        resource_id_for(dataset): dataset.id
+        for dataset in list_datasets()
+        if dataset.kind == "data" and resource_id_for(dataset) in named
+    }
+
+
+def _check_api(assignment: str, resources: dict[str, str]) -> None:
+    """Check that the API named by ``DONNEESQC_API``, if any, serves ``resources``."""
+    from widgets.portal import API_VARIABLE, PortalClient, PortalError
+
+    api = os.environ.get(API_VARIABLE, "").strip()
+    if not api or not resources:
+        return
+    with PortalClient(api, retries=1) as client:
+        for resource_id in resources:
+            try:
+                client.datastore_search(resource_id, limit=0)
+            except PortalError as error:
+                raise PreflightError(
+                    f"{API_VARIABLE}={api} does not serve resource {resource_id} of "
+                    f"{assignment!r}: {error.message_en} Start that server, or unset "
+                    f"{API_VARIABLE} so that each graded notebook starts its own replica."
+                ) from error
 
 
 def autograde(
@@ -414,8 +456,15 @@ def _error_summary(result: dict | str) -> str:
 
 
 def _hidden_test_lines(course: Course, assignment: str) -> list[str]:
-    """Return the distinctive lines (30 characters or more) of the hidden tests of ``assignment``."""
-    lines = []
+    """Return the distinctive lines of the hidden tests of ``assignment``.
+
+    A line is distinctive when it has 30 characters or more and does not
+    occur in the rest of the source notebook. A line that a visible test or
+    the setup cell also contains, such as an import or a resource id, is on
+    every feedback page and reveals nothing.
+    """
+    hidden: list[str] = []
+    visible: list[str] = []
     for name in course.notebook_names(assignment):
         notebook = nbformat.read(course.source / assignment / name, as_version=4)
         for cell in notebook.cells:
@@ -425,9 +474,12 @@ def _hidden_test_lines(course: Course, assignment: str) -> list[str]:
                     inside = True
                 elif HIDDEN_END in line:
                     inside = False
-                elif inside and len(line.strip()) >= 30:
-                    lines.append(line.strip())
-    return lines
+                elif inside:
+                    hidden.append(line.strip())
+                else:
+                    visible.append(line)
+    visible_text = "\n".join(visible)
+    return [line for line in hidden if len(line) >= 30 and line not in visible_text]
 
 
 def default_workers() -> int:

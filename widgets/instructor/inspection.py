@@ -192,6 +192,8 @@ def _record_error(output: dict, label: str, record: Record) -> None:
         record.flag("syntax-error", f"{label}: {name}: {value}")
     elif name in {"DownloadError", "ChecksumMismatchError"}:
         record.flag("data-unavailable", f"{label}: {name}: {value}")
+    elif name in {"PortalUnavailableError", "PortalTimeoutError"}:
+        record.flag("api-unavailable", f"{label}: {name}: {value}")
     elif name in {"MemoryError", "DeadKernelError"}:
         record.flag("kernel-failure", f"{label}: {name}")
 
