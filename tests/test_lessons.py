@@ -184,4 +184,16 @@ def test_lesson_apps_have_notebooks(edition):
     for lesson in lessons(edition):
         if lesson.app:
             notebook = ROOT / "notebooks" / APPS[lesson.app][2]
-            assert notebook.exists(), f"{lesson.slug}: app notebook {notebook.name} missing"
+            assert notebook.exists(), (
+                f"{lesson.slug}: app notebook {notebook.name} missing"
+            )
+
+
+def test_next_lesson_follows_path_order():
+    from widgets.course import next_in_paths
+
+    catalogue = lessons("fr")
+    reading = [lesson for lesson in catalogue if "read" in lesson.paths]
+    following = next_in_paths(reading[0], catalogue)
+    assert following["read"] == reading[1]
+    assert next_in_paths(reading[-1], catalogue)["read"] is None

@@ -12,13 +12,13 @@ def _options():
 
 
 def test_quiz_marks_correct_option():
-    html = quiz("2 + 2 ?", _options()).to_html()
+    html = quiz("2 + 2 ?", _options(), shuffle=False).to_html()
     assert 'data-correct="true"><summary>A. 4</summary>' in html
     assert 'data-correct="false"><summary>B. 5</summary>' in html
 
 
 def test_quiz_shows_feedback_per_option():
-    html = quiz("2 + 2 ?", _options()).to_html()
+    html = quiz("2 + 2 ?", _options(), shuffle=False).to_html()
     assert "Oui, 2 + 2 = 4." in html
     assert "Recomptez : 2 + 2 = 4." in html
 
@@ -56,3 +56,19 @@ def test_quiz_english_verdicts():
     html = quiz("2 + 2?", _options(), language="en").to_html()
     assert "Correct." in html
     assert "Not quite." in html
+
+
+def test_quiz_shuffle_is_stable():
+    options = [(str(n), n == 0, f"Feedback {n}.") for n in range(4)]
+    first = quiz("Quelle option?", options).options
+    second = quiz("Quelle option?", options).options
+    assert first == second
+
+
+def test_quiz_shuffle_moves_correct_answer():
+    options = [(str(n), n == 0, f"Feedback {n}.") for n in range(4)]
+    positions = set()
+    for number in range(20):
+        shuffled = quiz(f"Question {number}?", options).options
+        positions.add(next(i for i, option in enumerate(shuffled) if option.correct))
+    assert len(positions) > 1

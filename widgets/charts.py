@@ -13,6 +13,7 @@ import logging
 import os
 
 import altair as alt
+import pandas as pd
 
 from widgets.i18n import check_language
 
@@ -69,11 +70,15 @@ def embed_options(language: str | None = None) -> dict:
 
 
 def configure_altair(language: str | None = None) -> None:
-    """Set altair's renderer and embed options for the course.
+    """Set altair's renderer and embed options, and pandas' display, for the course.
 
-    Call it once at the top of a lesson or an app.
+    Call it once at the top of a lesson or an app. pandas then prints table
+    cells in full (credit lines and addresses are the point of some tables)
+    and shows up to 30 columns before eliding.
     """
     language = check_language(language)
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_columns", 30)
     if building_site():
         alt.renderers.enable("html")
     alt.renderers.set_embed_options(**embed_options(language))

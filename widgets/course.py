@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -120,7 +120,21 @@ def lesson_info(slug: str, language: str | None = None) -> LessonInfo:
     """Return the header box of lesson ``slug`` (time, paths, exercise, app)."""
     language = check_language(language)
     path = BOOK_DIR / language / "lessons" / f"{slug}.md"
-    return LessonInfo(read_lesson(path), language)
+    lesson = read_lesson(path)
+    return LessonInfo(lesson, language, next_in_paths(lesson, lessons(language)))
+
+
+def next_in_paths(lesson: Lesson, catalogue: list[Lesson]) -> dict[str, Lesson | None]:
+    """Return, for each path of ``lesson``, the lesson that follows it on that path."""
+    following: dict[str, Lesson | None] = {}
+    for name in lesson.paths:
+        on_path = [item for item in catalogue if name in item.paths]
+        slugs = [item.slug for item in on_path]
+        position = slugs.index(lesson.slug) if lesson.slug in slugs else -1
+        following[name] = (
+            on_path[position + 1] if 0 <= position < len(on_path) - 1 else None
+        )
+    return following
 
 
 def learning_paths(language: str | None = None) -> LearningPaths:
@@ -135,6 +149,7 @@ class LessonInfo:
 
     lesson: Lesson
     language: str
+    next_lessons: dict[str, Lesson | None] = field(default_factory=dict)
 
     def to_html(self) -> str:
         """Render the box as a definition list."""
@@ -166,8 +181,38 @@ class LessonInfo:
                     f"{html.escape(app_name)} (<code>notebooks/{notebook}</code>)",
                 )
             )
+        following = self._following_html()
+        if following:
+            rows.append(
+                (pick("Suite du parcours", "Next on the path", lang), following)
+            )
         items = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
         return f'<dl class="dq-lesson-info" lang="{lang}">{items}</dl>'
+
+    def _following_html(self) -> str:
+        """Return links to the next lesson of each path, or an empty string."""
+        links = []
+        for name, lesson in self.next_lessons.items():
+            path_name = pick(*PATHS[name], self.language)
+            if lesson is None:
+                end = pick(
+                    "dernière leçon du parcours",
+                    "last lesson of the path",
+                    self.language,
+                )
+                links.append(
+                    f"{path_name} : {end}"
+                    if self.language == "fr"
+                    else f"{path_name}: {end}"
+                )
+                continue
+            link = f'<a href="{lesson.slug}.html">{html.escape(lesson.title)}</a>'
+            links.append(
+                f"{path_name} : {link}"
+                if self.language == "fr"
+                else f"{path_name}: {link}"
+            )
+        return "<br>".join(links)
 
     def _repr_html_(self) -> str:
         return self.to_html()

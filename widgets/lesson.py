@@ -12,17 +12,6 @@ from dataclasses import dataclass
 from widgets.i18n import check_language, pick
 from widgets.registry import Dataset, get_dataset
 
-EVIDENCE_TEXT = {
-    "publisher": (
-        "vérifiée au niveau de l'éditeur (sa page de licence couvre toutes ses données)",
-        "checked at publisher level (its licence page covers all of its data)",
-    ),
-    "secondary": (
-        "non vérifiée sur la page du jeu de données (sources secondaires)",
-        "not checked on the dataset page (secondary sources)",
-    ),
-}
-
 
 @dataclass(frozen=True)
 class DatasetCard:
@@ -35,7 +24,6 @@ class DatasetCard:
         """Render the card as a definition list."""
         d = self.dataset
         lang = self.language
-        evidence = pick(*EVIDENCE_TEXT[d.licence_evidence], lang)
         rows = [
             (pick("Jeu de données", "Dataset", lang), html.escape(d.title(lang))),
             (pick("Éditeur", "Publisher", lang), html.escape(d.publisher)),
@@ -43,7 +31,7 @@ class DatasetCard:
                 pick("Licence", "Licence", lang),
                 (
                     f'<a href="{html.escape(d.licence_url)}">{html.escape(d.licence_title)}</a>'
-                    f" ({html.escape(evidence)}). {html.escape(d.licence_note(lang))}"
+                    f"<br>{html.escape(d.licence_note(lang))}"
                 ),
             ),
             (

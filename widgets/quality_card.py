@@ -1,8 +1,9 @@
 """Render a :class:`widgets.quality.QualityCard` as HTML or Markdown.
 
-The card reads like a service-level sheet: one line per check with its
-status, the overall service level, then the details a learner needs to act
-(sparse columns, repeated identifiers, mixed columns, schema errors).
+The card reads like a reference dataset's sheet: one line per check with its
+status, an overall quality score (computed here, not a publisher's service
+level), then the details a learner needs to act on (sparse columns, repeated
+identifiers, mixed columns, schema errors).
 Every value that comes from the data is escaped.
 """
 
@@ -27,9 +28,9 @@ STATUS_COLOURS = {
     "unknown": "#555",
 }
 SERVICE_LABELS = {
-    "high": ("Niveau de service élevé", "High service level"),
-    "medium": ("Niveau de service moyen", "Medium service level"),
-    "low": ("Niveau de service faible", "Low service level"),
+    "high": ("Note de qualité élevée", "High quality score"),
+    "medium": ("Note de qualité moyenne", "Medium quality score"),
+    "low": ("Note de qualité faible", "Low quality score"),
 }
 CHECK_LABELS = {
     "freshness": ("Mise à jour", "Freshness"),

@@ -9,7 +9,9 @@ Options may be built from computed values, so a quiz follows the data.
 from __future__ import annotations
 
 import html
+import random
 import re
+import zlib
 from dataclasses import dataclass
 from string import ascii_uppercase
 
@@ -105,19 +107,26 @@ def quiz(
     *,
     language: str | None = None,
     hint: str | None = None,
+    shuffle: bool = True,
 ) -> Quiz:
     """Build a self-check question from ``(text, correct, feedback)`` tuples.
 
+    With ``shuffle`` (the default) the options are put in an order derived
+    from the question text, so the right answer is not always the first one
+    an author wrote, yet a page shows the same order at every build.
+
     Examples
     --------
-    >>> q = quiz("2 + 2 ?", [("4", True, "Oui."), ("5", False, "Recomptez.")])
+    >>> q = quiz("2 + 2 ?", [("4", True, "Oui."), ("5", False, "Recomptez.")], shuffle=False)
     >>> q.options[0].correct
     True
     """
-    built = tuple(
+    built = [
         Option(text, bool(correct), feedback) for text, correct, feedback in options
-    )
-    return Quiz(question, built, check_language(language), hint)
+    ]
+    if shuffle:
+        random.Random(zlib.crc32(question.encode("utf-8"))).shuffle(built)
+    return Quiz(question, tuple(built), check_language(language), hint)
 
 
 def _inline(text: str) -> str:

@@ -150,7 +150,7 @@ def test_quality_app_language_keeps_card(no_instructor):
     app.validate.value = False
     app.run.click()
     app.shell.set_language("en")
-    assert "service level" in app.card.value
+    assert "quality score" in app.card.value
     assert app.dataset.value == "piscines-montreal"
 
 

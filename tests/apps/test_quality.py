@@ -242,8 +242,8 @@ def test_card_html_escapes(language):
 
 def test_card_html_languages(piscines):
     card = quality_card(piscines, title="Piscines", validate=False)
-    assert "Niveau de service" in card_html(card, "fr")
-    assert "service level" in card_html(card, "en")
+    assert "Note de qualité" in card_html(card, "fr")
+    assert "quality score" in card_html(card, "en")
 
 
 def test_card_markdown_table(piscines):
