@@ -53,7 +53,7 @@ FREQUENCY_PERIODS = {
 }
 NON_PERIODIC = ("irregular", "notPlanned", "asNeeded", "archives")
 FREQUENCY_LABELS = {
-    "hourly": ("Aux heures", "Hourly"),
+    "hourly": ("Horaire", "Hourly"),
     "daily": ("Quotidienne", "Daily"),
     "weekly": ("Hebdomadaire", "Weekly"),
     "fortnightly": ("Aux deux semaines", "Every two weeks"),
