@@ -165,6 +165,7 @@ class LessonInfo:
             (pick("Durée", "Time", lang), time),
             (pick("Parcours", "Paths", lang), paths),
         ]
+
         if lesson.exercise:
             rows.append(
                 (
@@ -172,6 +173,7 @@ class LessonInfo:
                     f"<code>exercises/source/{html.escape(lesson.exercise)}</code>",
                 )
             )
+
         if lesson.app:
             french, english, notebook = APPS[lesson.app]
             app_name = pick(french, english, lang)
@@ -181,11 +183,13 @@ class LessonInfo:
                     f"{html.escape(app_name)} (<code>notebooks/{notebook}</code>)",
                 )
             )
+
         following = self._following_html()
         if following:
             rows.append(
                 (pick("Suite du parcours", "Next on the path", lang), following)
             )
+
         items = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
         return f'<dl class="dq-lesson-info" lang="{lang}">{items}</dl>'
 

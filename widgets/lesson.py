@@ -1,6 +1,6 @@
 """Building blocks of lesson pages: the dataset card and number formatting.
 
-Lessons call these from code cells, so what a page says about a dataset
+Lessons call these from code cells, so what a page states about a dataset
 comes from the registry and the executed code, never from typed text.
 """
 
