@@ -89,3 +89,10 @@ def test_editions_have_same_toc_entries():
 
     assert files(french) == files(english)
     assert french["root"] == english["root"]
+
+
+def test_serve_without_build_fails_cleanly(tmp_path, caplog):
+    from widgets.site import main
+
+    assert main(["--build-dir", str(tmp_path), "serve", "--port", "0"]) == 1
+    assert "run 'python -m widgets.site build' first" in caplog.text

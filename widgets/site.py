@@ -200,7 +200,12 @@ def main(argv: list[str] | None = None) -> int:
             logger.error("%s", error)
             return 1
         return 0
-    serve(build_dir.resolve() / "site", args.port)
+    try:
+        serve(build_dir.resolve() / "site", args.port)
+    except OSError as error:
+        # A missing build or a port already in use: say which, without a traceback.
+        logger.error("%s", error)
+        return 1
     return 0
 
 
