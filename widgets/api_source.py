@@ -46,7 +46,7 @@ class ApiSource:
         return str(self.client.base_url)
 
     def describe(self, language: str | None = None) -> str:
-        """Return one sentence for the page: which API answers, and why."""
+        """Return one sentence for the page: which API responds, and why."""
         url = self.base_url
         if self.source == "portal":
             return pick(
@@ -91,7 +91,7 @@ def replica_handle() -> ReplicaHandle:
     with _lock:
         if _replica is None:
             logger.info(
-                "No API configured and the portal does not answer: starting a replica"
+                "No API configured and the portal does not respond: starting a replica"
             )
             _replica = start_replica(port=0)
         return _replica

@@ -36,7 +36,7 @@ def forced_offline() -> bool:
 
 
 def is_reachable(url: str, timeout: float = CHECK_TIMEOUT_SECONDS) -> bool:
-    """Return whether ``url`` answers a HEAD request within ``timeout`` seconds.
+    """Return whether ``url`` responds to a HEAD request within ``timeout`` seconds.
 
     Any HTTP status below 500 counts as reachable. With ``DONNEESQC_OFFLINE``
     set, return False without sending anything. The answer is cached for the
@@ -48,7 +48,7 @@ def is_reachable(url: str, timeout: float = CHECK_TIMEOUT_SECONDS) -> bool:
 
 
 def portal_reachable() -> bool:
-    """Return whether the Données Québec API answers (see :func:`is_reachable`)."""
+    """Return whether the Données Québec API responds (see :func:`is_reachable`)."""
     return is_reachable(PORTAL_CHECK_URL)
 
 
@@ -70,5 +70,5 @@ def _check(url: str, timeout: float) -> bool:
         logger.info("%s is not reachable (%s); working offline", url, error)
         return False
     reachable = response.status_code < 500
-    logger.info("%s answered HTTP %d", url, response.status_code)
+    logger.info("%s responded with HTTP %d", url, response.status_code)
     return reachable

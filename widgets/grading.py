@@ -1,7 +1,7 @@
 """Checks used by the test cells of the graded exercises, and the learner's check.
 
 Each ``check_*`` function raises :class:`CheckFailed`, an ``AssertionError``
-whose message holds a French line and an English line, so nbgrader counts
+whose message contains a French line and an English line, so nbgrader counts
 the test cell as failed and the feedback tells the learner what was wrong
 in either language. A test cell is worth its own points: an assignment
 gives partial credit by splitting a question into several test cells.
@@ -246,7 +246,7 @@ def check_shape(frame: Any, rows: int, columns: int, name: str) -> None:
 
 
 def check_datetime_column(frame: Any, column: str, name: str) -> None:
-    """Check that ``frame[column]`` holds dates (a datetime64 dtype)."""
+    """Check that ``frame[column]`` contains dates (a datetime64 dtype)."""
     import pandas as pd
 
     check_columns(frame, [column], name)
@@ -266,7 +266,7 @@ def check_datetime_column(frame: Any, column: str, name: str) -> None:
 
 
 def check_text_column(frame: Any, column: str, name: str) -> None:
-    """Check that ``frame[column]`` holds text, not numbers."""
+    """Check that ``frame[column]`` contains text, not numbers."""
     import pandas as pd
 
     check_columns(frame, [column], name)

@@ -1,9 +1,9 @@
 """Render a :class:`widgets.quality.QualityCard` as HTML or Markdown.
 
 The card reads like a reference dataset's sheet: one line per check with its
-status, an overall quality score (computed here, not a publisher's service
-level), then the details a learner needs to act on (sparse columns, repeated
-identifiers, mixed columns, schema errors).
+status, then an overall quality score. The course computes that score, so it
+is not a publisher's service level. Last come the details a learner needs to
+act on: sparse columns, repeated identifiers, mixed columns, schema errors.
 Every value that comes from the data is escaped.
 """
 
